@@ -1,0 +1,111 @@
+// GGUF (versions 2 and 3) reader over a read-only memory map.
+//
+// Every count, length, offset, shape and type read from the file is checked
+// against the file size before use, with overflow-safe arithmetic; a corrupt
+// or hostile file raises Error(kCorruptFile) naming the file and the field.
+// Nothing is allocated from an unchecked number.
+//
+// Strings and tensor data are views into the mapping: a GgufFile must outlive
+// every string_view and pointer it hands out.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/ggml_type.h"
+
+namespace entropix {
+
+enum class GgufValueType : uint32_t {
+  kUint8 = 0, kInt8 = 1, kUint16 = 2, kInt16 = 3, kUint32 = 4, kInt32 = 5,
+  kFloat32 = 6, kBool = 7, kString = 8, kArray = 9, kUint64 = 10, kInt64 = 11,
+  kFloat64 = 12,
+};
+const char* GgufValueTypeName(GgufValueType t);
+
+// One metadata value. Arrays hold their elements (which may be arrays).
+struct GgufValue {
+  GgufValueType type = GgufValueType::kUint8;
+  union {
+    uint64_t u64;  // all unsigned integer types and bool
+    int64_t i64;   // all signed integer types
+    double f64;    // float32 and float64
+  } scalar{};
+  std::string_view str;            // kString
+  GgufValueType elem_type = GgufValueType::kUint8;  // kArray
+  std::vector<GgufValue> array;    // kArray
+
+  bool is_integer() const;
+  bool is_float() const;
+};
+
+struct GgufKeyValue {
+  std::string_view key;
+  GgufValue value;
+};
+
+struct GgufTensorInfo {
+  std::string_view name;
+  int n_dims = 0;
+  // ne[0] is the innermost (contiguous) dimension, as in GGML; unused dims are 1.
+  int64_t ne[4] = {1, 1, 1, 1};
+  GgmlType type = GgmlType::F32;
+  uint64_t offset = 0;  // relative to the start of the data section
+  uint64_t nbytes = 0;
+  const uint8_t* data = nullptr;  // into the mapping
+
+  int64_t n_elements() const { return ne[0] * ne[1] * ne[2] * ne[3]; }
+};
+
+class GgufFile {
+ public:
+  // Maps and parses `path`. Throws Error (kIo, kCorruptFile) on failure.
+  static std::unique_ptr<GgufFile> Open(const std::string& path);
+  ~GgufFile();
+  GgufFile(const GgufFile&) = delete;
+  GgufFile& operator=(const GgufFile&) = delete;
+
+  const std::string& path() const { return path_; }
+  uint32_t version() const { return version_; }
+  uint64_t alignment() const { return alignment_; }
+  uint64_t file_size() const { return size_; }
+  uint64_t data_offset() const { return data_offset_; }
+
+  const std::vector<GgufKeyValue>& metadata() const { return kv_; }
+  const std::vector<GgufTensorInfo>& tensors() const { return tensors_; }
+
+  // Null when absent.
+  const GgufValue* Find(std::string_view key) const;
+  const GgufTensorInfo* FindTensor(std::string_view name) const;
+
+  // Typed getters. The *Or forms return `fallback` when the key is absent;
+  // all throw Error(kCorruptFile) naming the key when the type is wrong (any
+  // integer type converts to another if the value fits).
+  uint64_t GetU64(std::string_view key) const;
+  uint64_t GetU64Or(std::string_view key, uint64_t fallback) const;
+  int64_t GetI64Or(std::string_view key, int64_t fallback) const;
+  double GetF64Or(std::string_view key, double fallback) const;
+  bool GetBoolOr(std::string_view key, bool fallback) const;
+  std::string_view GetString(std::string_view key) const;
+  std::string_view GetStringOr(std::string_view key, std::string_view fallback) const;
+  // An array value with elements of type `elem`; throws if absent or mistyped.
+  const GgufValue& GetArray(std::string_view key, GgufValueType elem) const;
+
+ private:
+  GgufFile() = default;
+  void Parse();
+
+  std::string path_;
+  const uint8_t* base_ = nullptr;
+  uint64_t size_ = 0;
+  uint32_t version_ = 0;
+  uint64_t alignment_ = 32;
+  uint64_t data_offset_ = 0;
+  std::vector<GgufKeyValue> kv_;
+  std::vector<GgufTensorInfo> tensors_;
+};
+
+}  // namespace entropix

@@ -1,0 +1,49 @@
+// Compute kernels for the forward pass, chosen once at start-up for the CPU
+// we run on (AVX-512/VNNI, AVX2/FMA, or the scalar reference).
+//
+// Quantised matrix-vector products follow GGML's scheme: the activation
+// vector is quantised once per product into the weight type's partner format
+// (Q8_0 for Q4_0/Q5_0/Q8_0, Q8_1 for Q4_1/Q5_1, Q8_K for the K-quants; F32
+// for F32/F16/BF16 weights), then each weight row is dotted with it in
+// integer arithmetic. Using the same activation formats as llama.cpp keeps
+// our logits comparable to it within float rounding.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+#include "core/ggml_type.h"
+
+namespace entropix {
+
+enum class Isa { kScalar, kAvx2, kAvx512 };
+const char* IsaName(Isa isa);
+// Best ISA this CPU supports, capped by the environment variable
+// ENTROPIX_ISA=scalar|avx2|avx512 when set (for tests and comparisons).
+Isa DetectIsa();
+
+// The partner format activations are quantised to for weights of `type`.
+GgmlType ActivationType(GgmlType weight_type);
+// Bytes needed for `n` activations in ActivationType(weight_type).
+size_t ActivationBytes(GgmlType weight_type, int64_t n);
+
+struct KernelTable {
+  Isa isa;
+  // x: [n] floats -> dst: ActivationBytes(weight_type, n) bytes.
+  // n must be a multiple of the weight type's block size.
+  void (*quantize_activation)(GgmlType weight_type, const float* x, void* dst, int64_t n);
+  // y[r] = dot(row r of W, x) for r in [0, n_rows). Rows are `row_bytes`
+  // apart starting at w; each holds n_cols elements of `weight_type`.
+  // xq is the activation quantised by quantize_activation.
+  void (*matvec)(GgmlType weight_type, const void* w, size_t row_bytes, int64_t n_rows,
+                 int64_t n_cols, const void* xq, float* y);
+  // dst[0..n) = the n elements of one row (n a multiple of the block size).
+  void (*dequantize_row)(GgmlType type, const void* src, float* dst, int64_t n);
+};
+
+// Table for `isa` (must be supported by this CPU) / for the detected ISA.
+const KernelTable& GetKernels(Isa isa);
+const KernelTable& GetKernels();
+
+}  // namespace entropix
