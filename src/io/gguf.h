@@ -13,6 +13,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "core/ggml_type.h"
@@ -62,8 +63,15 @@ struct GgufTensorInfo {
 
 class GgufFile {
  public:
-  // Maps and parses `path`. Throws Error (kIo, kCorruptFile) on failure.
+  // Maps and parses `path`. Throws Error (kIo, kCorruptFile) on failure, or
+  // kUnsupported for a well-formed file we do not read (GGUF v1, big-endian).
   static std::unique_ptr<GgufFile> Open(const std::string& path);
+  // Parses `size` bytes the caller keeps alive for the GgufFile's lifetime;
+  // `name` stands in for the path in messages. For fuzzing and tests: reads
+  // are bounded by the exact buffer, so ASan sees any over-read that an mmap's
+  // page rounding would hide.
+  static std::unique_ptr<GgufFile> OpenMemory(const std::string& name, const uint8_t* data,
+                                              uint64_t size);
   ~GgufFile();
   GgufFile(const GgufFile&) = delete;
   GgufFile& operator=(const GgufFile&) = delete;
@@ -82,8 +90,10 @@ class GgufFile {
   const GgufTensorInfo* FindTensor(std::string_view name) const;
 
   // Typed getters. The *Or forms return `fallback` when the key is absent;
-  // all throw Error(kCorruptFile) naming the key when the type is wrong (any
-  // integer type converts to another if the value fits).
+  // the others throw Error(kNotFound) naming the key. All throw
+  // Error(kCorruptFile) naming the key when the type is wrong: any integer
+  // type converts to another if the value fits, GetF64Or also accepts an
+  // integer; bool is not an integer.
   uint64_t GetU64(std::string_view key) const;
   uint64_t GetU64Or(std::string_view key, uint64_t fallback) const;
   int64_t GetI64Or(std::string_view key, int64_t fallback) const;
@@ -104,8 +114,12 @@ class GgufFile {
   uint32_t version_ = 0;
   uint64_t alignment_ = 32;
   uint64_t data_offset_ = 0;
+  bool mapped_ = false;  // base_ is our mmap (unmapped in the destructor)
   std::vector<GgufKeyValue> kv_;
   std::vector<GgufTensorInfo> tensors_;
+  // Name -> index into kv_ / tensors_; keys view the mapping.
+  std::unordered_map<std::string_view, size_t> kv_index_;
+  std::unordered_map<std::string_view, size_t> tensor_index_;
 };
 
 }  // namespace entropix
