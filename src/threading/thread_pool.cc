@@ -63,7 +63,15 @@ void ThreadPool::ParallelFor(int64_t n, int64_t grain,
   }
   if (sleepers_.load(std::memory_order_acquire) > 0) cv_.notify_all();
   RunChunks();
-  while (pending_.load(std::memory_order_acquire) != 0) ENTROPIX_PAUSE();
+  // Spin briefly, then yield: on an oversubscribed machine the workers we
+  // wait for may need our core to finish.
+  for (int spins = 0; pending_.load(std::memory_order_acquire) != 0; ++spins) {
+    if (spins < 256) {
+      ENTROPIX_PAUSE();
+    } else {
+      std::this_thread::yield();
+    }
+  }
   body_ = nullptr;
 }
 
@@ -75,8 +83,12 @@ void ThreadPool::WorkerLoop() {
     auto spin_until = std::chrono::steady_clock::now() + kSpinTime;
     int spins = 0;
     while (generation_.load(std::memory_order_acquire) == seen) {
-      ENTROPIX_PAUSE();
-      if (++spins % 1024 == 0 && std::chrono::steady_clock::now() > spin_until) {
+      if (++spins < 256) {
+        ENTROPIX_PAUSE();
+      } else {
+        std::this_thread::yield();  // give the core away if someone else needs it
+      }
+      if (spins % 64 == 0 && std::chrono::steady_clock::now() > spin_until) {
         std::unique_lock<std::mutex> lock(mu_);
         sleepers_.fetch_add(1);
         cv_.wait(lock, [&] { return generation_.load(std::memory_order_acquire) != seen; });

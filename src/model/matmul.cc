@@ -1,0 +1,35 @@
+#include "model/matmul.h"
+
+#include "kernels/kernels.h"
+#include "threading/thread_pool.h"
+
+namespace entropix {
+
+void MatMul(const WeightView& w, const float* x, int n_tokens, float* y, const float* bias,
+            std::vector<uint8_t>& xq_scratch, ThreadPool& pool) {
+  const KernelTable& k = GetKernels();
+  const int64_t rows = w.rows, cols = w.cols;
+  const size_t xq_bytes = ActivationBytes(w.type, cols);
+  if (xq_scratch.size() < xq_bytes * n_tokens) xq_scratch.resize(xq_bytes * n_tokens);
+  uint8_t* xq = xq_scratch.data();
+  for (int t = 0; t < n_tokens; ++t) {
+    k.quantize_activation(w.type, x + t * cols, xq + t * xq_bytes, cols);
+  }
+  // Chunks of rows small enough to balance threads, large enough to amortise
+  // the dispatch; for a batch, each chunk of W stays in cache while every
+  // token is multiplied with it.
+  const int n_threads = pool.size();
+  int64_t grain = rows / (n_threads * 8);
+  grain = grain < 16 ? 16 : (grain + 15) / 16 * 16;
+  pool.ParallelFor(rows, grain, [&](int64_t begin, int64_t end) {
+    for (int t = 0; t < n_tokens; ++t) {
+      float* yt = y + t * rows;
+      k.matvec(w.type, w.row(begin), w.row_bytes, end - begin, cols, xq + t * xq_bytes, yt + begin);
+      if (bias) {
+        for (int64_t r = begin; r < end; ++r) yt[r] += bias[r];
+      }
+    }
+  });
+}
+
+}  // namespace entropix

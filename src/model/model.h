@@ -1,0 +1,107 @@
+// A loaded transformer and its forward pass.
+//
+// Model is immutable after Load and may be shared by several sequences; all
+// per-call memory lives in a Workspace (one per concurrent caller) and the
+// sequence state in a KvCache.
+#pragma once
+
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "kv_cache/kv_cache.h"
+#include "model/config.h"
+#include "model/weights.h"
+
+namespace entropix {
+
+class GgufFile;
+class ThreadPool;
+
+// Statistics of the attention distribution of the LAST query position of a
+// Forward call, per layer and head, over the positions it may attend to
+// (0..pos, never empty cache slots). Computed inside the attention kernel
+// from the softmax it already has (SAMPLER.md section 2). Shapes:
+//   entropy_bits, varentropy_bits, mean_abs_score: [n_layers][n_heads]
+//   agreement: [n_layers]
+struct AttentionStats {
+  int n_layers = 0;
+  int n_heads = 0;
+  int n_positions = 0;  // positions attended to (pos + 1)
+  std::vector<float> entropy_bits;     // -sum p log2 p of each head
+  std::vector<float> varentropy_bits;  // sum p (log2 p + H)^2 of each head
+  std::vector<float> mean_abs_score;   // mean |q.k / sqrt(head_dim)| over positions
+  std::vector<float> agreement;        // mean over heads, positions of |p_h(j) - mean_h p(j)|
+};
+
+struct ForwardOptions {
+  bool attention_stats = false;  // fill Workspace::stats for the last position
+  bool all_logits = false;       // logits for every input token, not just the last
+};
+
+// Scratch memory for Forward, sized once for a model and a batch size.
+class Workspace {
+ public:
+  Workspace(const ModelConfig& config, int max_batch, int capacity);
+
+  int max_batch() const { return max_batch_; }
+  const AttentionStats& stats() const { return stats_; }
+
+ private:
+  friend class Model;
+  int max_batch_;
+  int capacity_;
+  std::vector<float> x_;        // [max_batch][model_dim] residual stream
+  std::vector<float> xn_;       // [max_batch][model_dim] normed input of a sub-block
+  std::vector<float> q_;        // [max_batch][q_dim]
+  std::vector<float> k_;        // [max_batch][kv_dim]
+  std::vector<float> v_;        // [max_batch][kv_dim]
+  std::vector<float> attn_;     // [max_batch][q_dim] attention output
+  std::vector<float> gate_;     // [max_batch][ffn_dim]
+  std::vector<float> up_;       // [max_batch][ffn_dim]
+  std::vector<float> scores_;   // [max_batch * n_heads][capacity] softmax rows
+  std::vector<float> rope_cos_; // [max_batch][rope_dim / 2]
+  std::vector<float> rope_sin_; // [max_batch][rope_dim / 2]
+  std::vector<uint8_t> xq_;     // [max_batch][activation bytes] quantised activations
+  std::vector<float> logits_;   // [max_batch][vocab_size]
+  AttentionStats stats_;
+};
+
+class Model {
+ public:
+  // Maps and validates a GGUF file. Throws Error with a message naming the
+  // file and the problem (unknown architecture, missing tensor, bad shape...).
+  static std::unique_ptr<Model> Load(const std::string& path);
+  ~Model();
+
+  const ModelConfig& config() const { return config_; }
+  const GgufFile& file() const { return *file_; }
+  const Weights& weights() const { return weights_; }
+
+  KvCache NewCache(int capacity) const;
+
+  // Runs `tokens` at positions cache.size() .. cache.size() + n - 1, appends
+  // their keys/values to the cache, and returns the logits: [vocab_size] for
+  // the last token, or [n][vocab_size] with options.all_logits. The span
+  // points into `ws` and is valid until its next use. Any number of tokens is
+  // accepted; they are processed in batches of ws.max_batch().
+  // Throws Error(kInvalidArgument) for a token id outside the vocabulary and
+  // Error(kOutOfRange) when the cache is full.
+  std::span<const float> Forward(std::span<const int32_t> tokens, KvCache& cache, Workspace& ws,
+                                 ThreadPool& pool, const ForwardOptions& options = {}) const;
+
+ private:
+  Model() = default;
+  void ForwardBatch(const int32_t* tokens, int n, KvCache& cache, Workspace& ws,
+                    ThreadPool& pool, bool want_stats, float* logits_out, bool all_logits) const;
+  void Attention(int layer, int n, int start_pos, KvCache& cache, Workspace& ws, ThreadPool& pool,
+                 bool want_stats) const;
+
+  std::unique_ptr<GgufFile> file_;
+  ModelConfig config_;
+  Weights weights_;
+  std::vector<double> inv_freq_;  // [rope_dim / 2] rotary frequency of each pair
+};
+
+}  // namespace entropix

@@ -1,0 +1,140 @@
+#!/usr/bin/env python3
+"""Independent float64 reference for small llama-family GGUF models.
+
+A plain numpy transformer (weights dequantised by the `gguf` package), written
+separately from the C++ engine, used to make golden logits and attention
+statistics for tests/unit/model. It is slow and only meant for tiny models
+(stories260K).
+
+Usage: tools/make_numpy_reference.py MODEL.gguf OUT.json
+Writes, for each prompt (token ids with BOS), per step of a greedy rollout:
+the token, entropy/varentropy of the next-token distribution (nats), the top
+logits, and, per layer and head, the attention statistics of the last query
+(entropy/varentropy in bits, mean |scaled score|, agreement per layer).
+"""
+import json
+import sys
+
+import numpy as np
+from gguf import GGUFReader
+from gguf.quants import dequantize
+
+
+def field(r, key, default=None):
+    f = r.fields.get(key)
+    return default if f is None else f.contents()
+
+
+def load(path):
+    r = GGUFReader(path)
+    arch = field(r, "general.architecture")
+    cfg = dict(
+        n_layers=field(r, f"{arch}.block_count"),
+        dim=field(r, f"{arch}.embedding_length"),
+        n_heads=field(r, f"{arch}.attention.head_count"),
+        n_kv=field(r, f"{arch}.attention.head_count_kv"),
+        eps=field(r, f"{arch}.attention.layer_norm_rms_epsilon", 1e-5),
+        theta=field(r, f"{arch}.rope.freq_base", 10000.0),
+    )
+    cfg["head_dim"] = cfg["dim"] // cfg["n_heads"]
+    cfg["rope_dim"] = field(r, f"{arch}.rope.dimension_count", cfg["head_dim"])
+    w = {}
+    for t in r.tensors:
+        a = dequantize(t.data, t.tensor_type).astype(np.float64)
+        shape = [int(x) for x in reversed(t.shape)]  # outermost first
+        w[t.name] = a.reshape(shape)
+    if "output.weight" not in w:
+        w["output.weight"] = w["token_embd.weight"]
+    return cfg, w
+
+
+def rmsnorm(x, g, eps):
+    return x / np.sqrt(np.mean(x * x) + eps) * g
+
+
+def rope(v, pos, cfg):
+    # GGUF llama layout: rotary pairs are adjacent dimensions (2i, 2i+1).
+    d = cfg["rope_dim"]
+    out = v.copy()
+    for i in range(d // 2):
+        f = cfg["theta"] ** (-2.0 * i / d)
+        c, s = np.cos(pos * f), np.sin(pos * f)
+        a, b = v[..., 2 * i], v[..., 2 * i + 1]
+        out[..., 2 * i] = a * c - b * s
+        out[..., 2 * i + 1] = a * s + b * c
+    return out
+
+
+def step(cfg, w, tok, pos, cache):
+    hd, nh, nkv = cfg["head_dim"], cfg["n_heads"], cfg["n_kv"]
+    x = w["token_embd.weight"][tok].copy()
+    stats = []
+    for l in range(cfg["n_layers"]):
+        p = f"blk.{l}."
+        xn = rmsnorm(x, w[p + "attn_norm.weight"], cfg["eps"])
+        q = (w[p + "attn_q.weight"] @ xn).reshape(nh, hd)
+        k = (w[p + "attn_k.weight"] @ xn).reshape(nkv, hd)
+        v = (w[p + "attn_v.weight"] @ xn).reshape(nkv, hd)
+        q, k = rope(q, pos, cfg), rope(k, pos, cfg)
+        cache[l][0].append(k)
+        cache[l][1].append(v)
+        K = np.stack(cache[l][0])  # [pos+1][nkv][hd]
+        V = np.stack(cache[l][1])
+        out = np.zeros((nh, hd))
+        ent, vent, mabs, probs = [], [], [], []
+        for h in range(nh):
+            kvh = h // (nh // nkv)
+            s = K[:, kvh, :] @ q[h] / np.sqrt(hd)
+            pr = np.exp(s - s.max())
+            pr /= pr.sum()
+            out[h] = pr @ V[:, kvh, :]
+            lp = np.log2(np.maximum(pr, 1e-300))
+            e = -(pr * lp).sum()
+            ent.append(e)
+            vent.append((pr * (lp + e) ** 2).sum())
+            mabs.append(np.abs(s).mean())
+            probs.append(pr)
+        probs = np.stack(probs)
+        agreement = np.abs(probs - probs.mean(axis=0)).mean()
+        stats.append(dict(entropy_bits=ent, varentropy_bits=vent, mean_abs_score=mabs,
+                          agreement=float(agreement)))
+        x = x + w[p + "attn_output.weight"] @ out.reshape(-1)
+        xn = rmsnorm(x, w[p + "ffn_norm.weight"], cfg["eps"])
+        g = w[p + "ffn_gate.weight"] @ xn
+        u = w[p + "ffn_up.weight"] @ xn
+        x = x + w[p + "ffn_down.weight"] @ (g / (1 + np.exp(-g)) * u)
+    x = rmsnorm(x, w["output_norm.weight"], cfg["eps"])
+    return w["output.weight"] @ x, stats
+
+
+def main():
+    path, out_path = sys.argv[1], sys.argv[2]
+    cfg, w = load(path)
+    prompts = {"Once upon a time": [1, 403, 407, 261, 378], "The cat": [1, 291, 280, 294]}
+    result = {"model": path.split("/")[-1], "source": "tools/make_numpy_reference.py (numpy float64)",
+              "prompts": []}
+    for text, ids in prompts.items():
+        cache = [([], []) for _ in range(cfg["n_layers"])]
+        for pos, t in enumerate(ids[:-1]):
+            step(cfg, w, t, pos, cache)
+        tok, pos, steps = ids[-1], len(ids) - 1, []
+        for _ in range(8):
+            logits, stats = step(cfg, w, tok, pos, cache)
+            lp = logits - logits.max()
+            lp = lp - np.log(np.exp(lp).sum())
+            p = np.exp(lp)
+            H = -(p * lp).sum()
+            V = (p * (lp + H) ** 2).sum()
+            nxt = int(np.argmax(logits))
+            top = np.argsort(-logits)[:10]
+            steps.append(dict(token=nxt, entropy_nats=H, varentropy_nats=V,
+                              top_ids=[int(i) for i in top], top_logits=[float(logits[i]) for i in top],
+                              attention=stats))
+            tok, pos = nxt, pos + 1
+        result["prompts"].append(dict(text=text, ids=ids, steps=steps))
+    with open(out_path, "w") as f:
+        json.dump(result, f, indent=1, default=float)
+
+
+if __name__ == "__main__":
+    main()
