@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Installs the Debian packages entropix builds against (idempotent; needs root
+# or sudo). Everything comes from Debian: no downloads during configure/build.
+set -euo pipefail
+pkgs=(cmake ninja-build g++ pkg-config libgtest-dev nlohmann-json3-dev libcli11-dev
+      libbenchmark-dev zlib1g-dev libssl-dev python3)
+missing=()
+for p in "${pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  echo "installing: ${missing[*]}"
+  SUDO=""; [ "$(id -u)" = 0 ] || SUDO=sudo
+  $SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -q
+  $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi
+python3 -m pip --version >/dev/null 2>&1 || {
+  echo "python3 -m pip is needed to download models (apt-get install python3-pip)" >&2; exit 1; }
