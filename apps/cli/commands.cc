@@ -73,7 +73,7 @@ int RunCommand(const RunArgs& a) {
     }
     if (chat) {
       std::vector<ChatMessage> messages;
-      if (!a.system_prompt.empty()) messages.push_back({"system", a.system_prompt});
+      if (!a.template_system && !a.system_prompt.empty()) messages.push_back({"system", a.system_prompt});
       messages.push_back({"user", a.prompt});
       const std::string text = RenderChat(tmpl, messages, /*add_generation_prompt=*/true);
       // Templates that spell out the BOS token (Llama 3, Gemma) must not get a second one.

@@ -24,7 +24,13 @@ struct RunArgs {
   int max_tokens = 256;
   double temperature = 0.0;
   uint64_t seed = 0;
-  std::string system_prompt;
+  // The system message in chat mode. A neutral one by default: SmolLM2's
+  // built-in message ("You are a helpful AI assistant named SmolLM...")
+  // derails the Q4_1 model (greedy answers to simple questions turn into
+  // French nonsense, identically in llama.cpp). --template-system restores
+  // the template's own.
+  std::string system_prompt = "You are a helpful assistant.";
+  bool template_system = false;
   bool force_chat = false;
   bool force_raw = false;
   std::string chat_template;

@@ -25,7 +25,10 @@ int main(int argc, char** argv) {
   run_cmd->add_option("-n,--n-predict", run.max_tokens, "Maximum tokens to generate")->check(CLI::Range(1, 1 << 20));
   run_cmd->add_option("--temp", run.temperature, "Sampling temperature (0 = greedy)")->check(CLI::Range(0.0, 100.0));
   run_cmd->add_option("-s,--seed", run.seed, "Random seed");
-  run_cmd->add_option("--sys,--system-prompt", run.system_prompt, "System message in chat mode");
+  auto* sys = run_cmd->add_option("--sys,--system-prompt", run.system_prompt, "System message in chat mode")
+                  ->capture_default_str();
+  run_cmd->add_flag("--template-system", run.template_system,
+                    "Use the chat template's built-in system message instead")->excludes(sys);
   auto* chat = run_cmd->add_flag("--chat", run.force_chat, "Apply the model's chat template (default for instruct models)");
   run_cmd->add_flag("--raw", run.force_raw, "Feed the prompt as is, without a chat template")->excludes(chat);
   run_cmd->add_option("--chat-template", run.chat_template,
