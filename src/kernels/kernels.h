@@ -40,7 +40,22 @@ struct KernelTable {
                  int64_t n_cols, const void* xq, float* y);
   // dst[0..n) = the n elements of one row (n a multiple of the block size).
   void (*dequantize_row)(GgmlType type, const void* src, float* dst, int64_t n);
+  // Several tokens at once (prefill): y[t * y_stride + r] = dot(row r of W,
+  // activation t) for t in [0, n_tokens), r in [0, n_rows). Activation t
+  // starts at xq + t * xq_stride bytes. Each output equals what matvec gives
+  // bit for bit; weights are walked in tiles of rows that stay in cache
+  // while every token uses them.
+  void (*matmul)(GgmlType weight_type, const void* w, size_t row_bytes, int64_t n_rows,
+                 int64_t n_cols, const void* xq, size_t xq_stride, int64_t n_tokens, float* y,
+                 int64_t y_stride);
 };
+
+// Determinism: matvec computes each row with the same instruction sequence
+// whatever n_rows is and wherever the row sits in the range, so splitting
+// rows among threads never changes a result. Different ISAs differ by float
+// rounding only (summation order), never in the integer block dots.
+// Alignment: xq must be 4-byte aligned (Q8_K holds a float); weight rows
+// 2-byte aligned (GGUF guarantees 32).
 
 // Table for `isa` (must be supported by this CPU) / for the detected ISA.
 const KernelTable& GetKernels(Isa isa);

@@ -1,0 +1,176 @@
+// Matvec throughput in GB/s of weight bytes, per weight type, ISA and shape
+// (the matrices of SmolLM2-135M and Qwen2.5-1.5B). Two cache regimes:
+//   hot:  the same matrix every iteration (L2/L3-resident when it fits);
+//   cold: rotates through different copies filling 512 MiB, so weights
+//         stream from DRAM as in a real decode step.
+// threads:2 splits the rows between two threads; benchmark then reports the
+// per-thread rate (GiB/s, 1024^3): the machine total is twice that.
+//   bench_kernels --benchmark_filter='Q4_1|Q8_0' --benchmark_min_time=0.2
+#include <benchmark/benchmark.h>
+
+#include <cstdint>
+#include <cstdlib>
+#include <cstring>
+#include <memory>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "core/ggml_type.h"
+#include "kernels/kernels.h"
+
+namespace entropix {
+namespace {
+
+struct AlignedFree {
+  void operator()(void* p) const { std::free(p); }
+};
+using Buffer = std::unique_ptr<uint8_t, AlignedFree>;
+
+Buffer Allocate(size_t bytes) {
+  return Buffer(static_cast<uint8_t*>(std::aligned_alloc(64, (bytes + 63) / 64 * 64)));
+}
+
+// Offsets of the fp16 scale fields in each block.
+std::vector<int> ScaleOffsets(GgmlType t) {
+  switch (t) {
+    case GgmlType::Q4_0:
+    case GgmlType::Q5_0:
+    case GgmlType::Q8_0:
+      return {0};
+    case GgmlType::Q4_1:
+    case GgmlType::Q5_1:
+    case GgmlType::Q4_K:
+    case GgmlType::Q5_K:
+      return {0, 2};
+    case GgmlType::Q6_K:
+      return {208};
+    default:
+      return {};
+  }
+}
+
+// One pool of random bytes for all benchmarks: every matrix copy in it holds
+// different bytes (identical copies could be merged by the host's page
+// deduplication and read from cache).
+constexpr size_t kPoolBytes = size_t{512} << 20;
+
+uint8_t* Pool() {
+  static Buffer pool = [] {
+    Buffer b = Allocate(kPoolBytes);
+    uint64_t s = 0x9E3779B97F4A7C15ULL;
+    for (size_t i = 0; i < kPoolBytes; i += 8) {  // splitmix64
+      uint64_t z = (s += 0x9E3779B97F4A7C15ULL);
+      z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+      z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+      z ^= z >> 31;
+      std::memcpy(b.get() + i, &z, 8);
+    }
+    return b;
+  }();
+  return pool.get();
+}
+
+// Makes the first `bytes` of the pool valid data of type t (no NaN, inf or
+// denormal floats; scales of sane magnitude); speed does not depend on the
+// values otherwise.
+void Sanitize(GgmlType t, uint8_t* w, size_t bytes) {
+  if (t == GgmlType::F32) {
+    for (size_t i = 0; i + 4 <= bytes; i += 4) {
+      uint32_t v;
+      std::memcpy(&v, w + i, 4);
+      v = (v & 0x807FFFFFu) | 0x3F000000u;  // +-[0.5, 1)
+      std::memcpy(w + i, &v, 4);
+    }
+    return;
+  }
+  const bool f16 = t == GgmlType::F16, bf16 = t == GgmlType::BF16;
+  if (f16 || bf16) {
+    for (size_t i = 0; i + 2 <= bytes; i += 2) {
+      uint16_t v;
+      std::memcpy(&v, w + i, 2);
+      v = f16 ? static_cast<uint16_t>((v & 0x83FF) | 0x3800)
+              : static_cast<uint16_t>((v & 0x807F) | 0x3F00);
+      std::memcpy(w + i, &v, 2);
+    }
+    return;
+  }
+  const size_t block_bytes = static_cast<size_t>(TypeTraits(t).block_bytes);
+  for (size_t b = 0; b + block_bytes <= bytes; b += block_bytes) {
+    for (int off : ScaleOffsets(t)) {
+      uint16_t v;
+      std::memcpy(&v, w + b + off, 2);
+      v = static_cast<uint16_t>((v & 0x83FF) | 0x1C00);  // +-[2^-8, 2^-7)
+      std::memcpy(w + b + off, &v, 2);
+    }
+  }
+}
+
+struct Shape {
+  int64_t rows, cols;
+};
+constexpr Shape kShapes[] = {{576, 576}, {1536, 576}, {49152, 576}, {1536, 1536}, {8960, 1536}};
+constexpr GgmlType kTypes[] = {GgmlType::Q4_1, GgmlType::Q8_0, GgmlType::Q4_K, GgmlType::Q6_K,
+                               GgmlType::Q4_0, GgmlType::Q5_0, GgmlType::Q5_1, GgmlType::Q5_K,
+                               GgmlType::F32,  GgmlType::F16,  GgmlType::BF16};
+
+void BM_Matvec(benchmark::State& state, Isa isa, GgmlType t, Shape s, bool cold) {
+  const KernelTable& k = GetKernels(isa);
+  const size_t row_bytes = RowBytes(t, s.cols), matrix_bytes = row_bytes * s.rows;
+  const size_t copies = cold ? kPoolBytes / matrix_bytes : 1;
+  uint8_t* pool = Pool();  // threads wait for the first caller's fill
+  // Thread 0 prepares the weights; the others touch them only after the
+  // barrier at the start of the timed loop.
+  if (state.thread_index() == 0) Sanitize(t, pool, matrix_bytes * copies);
+  std::mt19937 rng(7);
+  std::normal_distribution<float> normal;
+  std::vector<float> x(s.cols), y(s.rows);
+  for (float& v : x) v = normal(rng);
+  Buffer xq = Allocate(ActivationBytes(t, s.cols));
+  k.quantize_activation(t, x.data(), xq.get(), s.cols);
+  const int64_t n_threads = state.threads(), tid = state.thread_index();
+  const int64_t r0 = s.rows * tid / n_threads, r1 = s.rows * (tid + 1) / n_threads;
+  size_t c = 0;
+  for (auto _ : state) {
+    const uint8_t* w = pool + c * matrix_bytes + r0 * row_bytes;
+    k.matvec(t, w, row_bytes, r1 - r0, s.cols, xq.get(), y.data() + r0);
+    benchmark::DoNotOptimize(y.data());
+    if (++c == copies) c = 0;
+  }
+  state.SetBytesProcessed(static_cast<int64_t>(state.iterations()) * (r1 - r0) *
+                          static_cast<int64_t>(row_bytes));
+}
+
+void Register() {
+  std::vector<Isa> isas = {Isa::kScalar};
+  const Isa best = DetectIsa();
+  if (best != Isa::kScalar) isas.push_back(Isa::kAvx2);
+  if (best == Isa::kAvx512) isas.push_back(Isa::kAvx512);
+  for (GgmlType t : kTypes) {
+    for (Isa isa : isas) {
+      for (const Shape& s : kShapes) {
+        if (s.cols % TypeTraits(t).block_elems != 0) continue;
+        const std::string base = std::string("matvec/") + TypeName(t) + "/" + IsaName(isa) + "/" +
+                                 std::to_string(s.rows) + "x" + std::to_string(s.cols);
+        benchmark::RegisterBenchmark((base + "/hot").c_str(), BM_Matvec, isa, t, s, false);
+        benchmark::RegisterBenchmark((base + "/cold").c_str(), BM_Matvec, isa, t, s, true);
+        if (isa != Isa::kScalar && s.rows * s.cols >= 1536 * 1536) {
+          benchmark::RegisterBenchmark((base + "/cold").c_str(), BM_Matvec, isa, t, s, true)
+              ->Threads(2)
+              ->UseRealTime();
+        }
+      }
+    }
+  }
+}
+
+}  // namespace
+}  // namespace entropix
+
+int main(int argc, char** argv) {
+  benchmark::Initialize(&argc, argv);
+  entropix::Register();
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  return 0;
+}

@@ -1,0 +1,135 @@
+// ISA detection, activation formats, and the kernel table for each ISA.
+#include "kernels/kernels.h"
+
+#include <cstdlib>
+#include <cstring>
+#include <string>
+
+#include "core/error.h"
+#include "kernels/reference/reference.h"
+#include "kernels/x86/x86_kernels.h"
+
+namespace entropix {
+namespace {
+
+using MatvecFn = void (*)(GgmlType, const void*, size_t, int64_t, int64_t, const void*, float*);
+
+// Tiles of weight rows (~64 KiB, L2-resident) are dotted with every token
+// before moving on, so a prefill reads each weight once from memory.
+template <MatvecFn kMatvec>
+void MatmulTiled(GgmlType type, const void* w, size_t row_bytes, int64_t n_rows, int64_t n_cols,
+                 const void* xq, size_t xq_stride, int64_t n_tokens, float* y, int64_t y_stride) {
+  const int64_t tile = row_bytes >= (64 << 10) ? 1 : static_cast<int64_t>((64 << 10) / row_bytes);
+  for (int64_t r0 = 0; r0 < n_rows; r0 += tile) {
+    const int64_t rows = n_rows - r0 < tile ? n_rows - r0 : tile;
+    const uint8_t* wt = static_cast<const uint8_t*>(w) + static_cast<size_t>(r0) * row_bytes;
+    for (int64_t t = 0; t < n_tokens; ++t) {
+      kMatvec(type, wt, row_bytes, rows, n_cols,
+              static_cast<const uint8_t*>(xq) + static_cast<size_t>(t) * xq_stride,
+              y + t * y_stride + r0);
+    }
+  }
+}
+
+bool CpuHas(Isa isa) {
+#if defined(ENTROPIX_KERNELS_X86)
+  __builtin_cpu_init();
+  switch (isa) {
+    case Isa::kScalar:
+      return true;
+    case Isa::kAvx2:
+      return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") &&
+             __builtin_cpu_supports("f16c");
+    case Isa::kAvx512:
+      return CpuHas(Isa::kAvx2) && __builtin_cpu_supports("avx512f") &&
+             __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl") &&
+             __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vnni");
+  }
+  return false;
+#else
+  return isa == Isa::kScalar;
+#endif
+}
+
+}  // namespace
+
+const char* IsaName(Isa isa) {
+  switch (isa) {
+    case Isa::kScalar:
+      return "scalar";
+    case Isa::kAvx2:
+      return "avx2";
+    case Isa::kAvx512:
+      return "avx512";
+  }
+  return "?";
+}
+
+Isa DetectIsa() {
+  Isa cap = Isa::kAvx512;
+  if (const char* env = std::getenv("ENTROPIX_ISA"); env != nullptr && *env != '\0') {
+    if (std::strcmp(env, "scalar") == 0) {
+      cap = Isa::kScalar;
+    } else if (std::strcmp(env, "avx2") == 0) {
+      cap = Isa::kAvx2;
+    } else if (std::strcmp(env, "avx512") == 0) {
+      cap = Isa::kAvx512;
+    } else {
+      throw Error(ErrorCode::kInvalidArgument,
+                  std::string("ENTROPIX_ISA=") + env + " is not one of scalar, avx2, avx512");
+    }
+  }
+  for (Isa isa : {Isa::kAvx512, Isa::kAvx2}) {
+    if (static_cast<int>(isa) <= static_cast<int>(cap) && CpuHas(isa)) return isa;
+  }
+  return Isa::kScalar;
+}
+
+GgmlType ActivationType(GgmlType weight_type) {
+  switch (weight_type) {
+    case GgmlType::F32:
+    case GgmlType::F16:
+    case GgmlType::BF16:
+      return GgmlType::F32;
+    case GgmlType::Q4_0:
+    case GgmlType::Q5_0:
+    case GgmlType::Q8_0:
+      return GgmlType::Q8_0;
+    case GgmlType::Q4_1:
+    case GgmlType::Q5_1:
+      return GgmlType::Q8_1;
+    case GgmlType::Q4_K:
+    case GgmlType::Q5_K:
+    case GgmlType::Q6_K:
+      return GgmlType::Q8_K;
+    default:
+      ENTROPIX_CHECK(!"ActivationType: weight type without kernels");
+  }
+  return GgmlType::F32;
+}
+
+size_t ActivationBytes(GgmlType weight_type, int64_t n) {
+  return RowBytes(ActivationType(weight_type), n);
+}
+
+const KernelTable& GetKernels(Isa isa) {
+  ENTROPIX_CHECK(CpuHas(isa));
+  static const KernelTable kScalar = {Isa::kScalar, QuantizeActivationRef, MatvecRef,
+                                      DequantizeRowRef, MatmulTiled<MatvecRef>};
+#if defined(ENTROPIX_KERNELS_X86)
+  static const KernelTable kAvx2 = {Isa::kAvx2, QuantizeActivationAvx2, MatvecAvx2,
+                                    DequantizeRowAvx2, MatmulTiled<MatvecAvx2>};
+  static const KernelTable kAvx512 = {Isa::kAvx512, QuantizeActivationAvx512, MatvecAvx512,
+                                      DequantizeRowAvx512, MatmulTiled<MatvecAvx512>};
+  if (isa == Isa::kAvx2) return kAvx2;
+  if (isa == Isa::kAvx512) return kAvx512;
+#endif
+  return kScalar;
+}
+
+const KernelTable& GetKernels() {
+  static const KernelTable& table = GetKernels(DetectIsa());
+  return table;
+}
+
+}  // namespace entropix

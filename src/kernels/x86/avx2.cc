@@ -1,0 +1,117 @@
+// AVX2 + FMA + F16C kernels (compiled with -mavx2 -mfma -mf16c). The
+// quantised kernels live in simd_kernels.inc, shared with the AVX-512 file;
+// this file supplies its integer primitives and the float matvec.
+#include <immintrin.h>
+
+#include <cstring>
+
+#include "kernels/blocks.h"
+#include "kernels/kernels.h"
+#include "kernels/reference/reference.h"
+#include "kernels/x86/x86_kernels.h"
+
+namespace entropix::avx2 {
+namespace {
+
+__m256i DotU8S8(__m256i u, __m256i s) {
+  // maddubs pairs cannot saturate here: |u| <= 128 (abs of int8), |s| <= 127.
+  return _mm256_madd_epi16(_mm256_maddubs_epi16(u, s), _mm256_set1_epi16(1));
+}
+
+__m256i MaddAcc16(__m256i acc, __m256i a, __m256i b) {
+  return _mm256_add_epi32(acc, _mm256_madd_epi16(a, b));
+}
+
+void MatvecFloat(GgmlType type, const void* w, size_t row_bytes, int64_t n_rows, int64_t n_cols,
+                 const float* x, float* y);
+
+#include "kernels/x86/simd_kernels.inc"
+
+__m256 LoadF32(const float* p) { return _mm256_loadu_ps(p); }
+__m256 LoadF16(const uint16_t* p) {
+  return _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)));
+}
+__m256 LoadBf16(const uint16_t* p) {
+  const __m256i v = _mm256_cvtepu16_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)));
+  return _mm256_castsi256_ps(_mm256_slli_epi32(v, 16));
+}
+float ScalarF32(const float* p) { return *p; }
+float ScalarF16(const uint16_t* p) { return _mm_cvtss_f32(_mm_cvtph_ps(_mm_cvtsi32_si128(*p))); }
+float ScalarBf16(const uint16_t* p) {
+  const uint32_t bits = static_cast<uint32_t>(*p) << 16;
+  float f;
+  std::memcpy(&f, &bits, 4);
+  return f;
+}
+
+float HsumPs(__m256 v) {
+  __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+  s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+  s = _mm_add_ss(s, _mm_movehdup_ps(s));
+  return _mm_cvtss_f32(s);
+}
+
+// NR rows x 16 columns per step, two accumulators per row; the n % 16 tail
+// is summed in order in scalar code and added last.
+template <typename T, __m256 (*kLoad)(const T*), float (*kScalar)(const T*), int NR>
+void FloatRows(const uint8_t* w, size_t row_bytes, int64_t n, const float* x, float* out) {
+  __m256 acc0[NR], acc1[NR];
+  for (int r = 0; r < NR; ++r) acc0[r] = acc1[r] = _mm256_setzero_ps();
+  int64_t j = 0;
+  for (; j + 16 <= n; j += 16) {
+    const __m256 x0 = _mm256_loadu_ps(x + j), x1 = _mm256_loadu_ps(x + j + 8);
+    for (int r = 0; r < NR; ++r) {
+      const T* row = reinterpret_cast<const T*>(w + r * row_bytes);
+      Prefetch(row + j);
+      acc0[r] = _mm256_fmadd_ps(kLoad(row + j), x0, acc0[r]);
+      acc1[r] = _mm256_fmadd_ps(kLoad(row + j + 8), x1, acc1[r]);
+    }
+  }
+  for (int r = 0; r < NR; ++r) {
+    const T* row = reinterpret_cast<const T*>(w + r * row_bytes);
+    float tail = 0.0f;
+    for (int64_t k = j; k < n; ++k) tail += kScalar(row + k) * x[k];
+    out[r] = HsumPs(_mm256_add_ps(acc0[r], acc1[r])) + tail;
+  }
+}
+
+template <typename T, __m256 (*kLoad)(const T*), float (*kScalar)(const T*)>
+void FloatMatvec(const void* w, size_t row_bytes, int64_t n_rows, int64_t n, const float* x,
+                 float* y) {
+  const uint8_t* p = static_cast<const uint8_t*>(w);
+  int64_t r = 0;
+  for (; r + 4 <= n_rows; r += 4)
+    FloatRows<T, kLoad, kScalar, 4>(p + r * row_bytes, row_bytes, n, x, y + r);
+  for (; r < n_rows; ++r)
+    FloatRows<T, kLoad, kScalar, 1>(p + r * row_bytes, row_bytes, n, x, y + r);
+}
+
+void MatvecFloat(GgmlType type, const void* w, size_t row_bytes, int64_t n_rows, int64_t n_cols,
+                 const float* x, float* y) {
+  switch (type) {
+    case GgmlType::F32:
+      return FloatMatvec<float, LoadF32, ScalarF32>(w, row_bytes, n_rows, n_cols, x, y);
+    case GgmlType::F16:
+      return FloatMatvec<uint16_t, LoadF16, ScalarF16>(w, row_bytes, n_rows, n_cols, x, y);
+    default:
+      return FloatMatvec<uint16_t, LoadBf16, ScalarBf16>(w, row_bytes, n_rows, n_cols, x, y);
+  }
+}
+
+}  // namespace
+}  // namespace entropix::avx2
+
+namespace entropix {
+
+void QuantizeActivationAvx2(GgmlType weight_type, const float* x, void* dst, int64_t n) {
+  avx2::QuantizeActivation(weight_type, x, dst, n);
+}
+void MatvecAvx2(GgmlType weight_type, const void* w, size_t row_bytes, int64_t n_rows,
+                int64_t n_cols, const void* xq, float* y) {
+  avx2::Matvec(weight_type, w, row_bytes, n_rows, n_cols, xq, y);
+}
+void DequantizeRowAvx2(GgmlType type, const void* src, float* dst, int64_t n) {
+  avx2::DequantizeRow(type, src, dst, n);
+}
+
+}  // namespace entropix

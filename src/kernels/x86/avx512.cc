@@ -1,0 +1,101 @@
+// AVX-512 (F/BW/VL/DQ) + VNNI kernels. The quantised kernels are the shared
+// 256-bit code of simd_kernels.inc with VNNI primitives (vpdpbusd replaces
+// maddubs+madd, vpdpwssd replaces madd+add); the float matvec uses 512-bit
+// vectors with masked tails.
+#include <immintrin.h>
+
+#include <cstring>
+
+#include "kernels/blocks.h"
+#include "kernels/kernels.h"
+#include "kernels/reference/reference.h"
+#include "kernels/x86/x86_kernels.h"
+
+namespace entropix::avx512 {
+namespace {
+
+__m256i DotU8S8(__m256i u, __m256i s) { return _mm256_dpbusd_epi32(_mm256_setzero_si256(), u, s); }
+
+__m256i MaddAcc16(__m256i acc, __m256i a, __m256i b) { return _mm256_dpwssd_epi32(acc, a, b); }
+
+void MatvecFloat(GgmlType type, const void* w, size_t row_bytes, int64_t n_rows, int64_t n_cols,
+                 const float* x, float* y);
+
+#include "kernels/x86/simd_kernels.inc"
+
+__m512 LoadF32(const float* p, __mmask16 m) { return _mm512_maskz_loadu_ps(m, p); }
+__m512 LoadF16(const uint16_t* p, __mmask16 m) {
+  return _mm512_cvtph_ps(_mm256_maskz_loadu_epi16(m, p));
+}
+__m512 LoadBf16(const uint16_t* p, __mmask16 m) {
+  return _mm512_castsi512_ps(
+      _mm512_slli_epi32(_mm512_cvtepu16_epi32(_mm256_maskz_loadu_epi16(m, p)), 16));
+}
+
+// NR rows x 32 columns per step, two accumulators per row; the tail runs
+// masked through the first accumulator.
+template <typename T, __m512 (*kLoad)(const T*, __mmask16), int NR>
+void FloatRows(const uint8_t* w, size_t row_bytes, int64_t n, const float* x, float* out) {
+  __m512 acc0[NR], acc1[NR];
+  for (int r = 0; r < NR; ++r) acc0[r] = acc1[r] = _mm512_setzero_ps();
+  int64_t j = 0;
+  for (; j + 32 <= n; j += 32) {
+    const __m512 x0 = _mm512_loadu_ps(x + j), x1 = _mm512_loadu_ps(x + j + 16);
+    for (int r = 0; r < NR; ++r) {
+      const T* row = reinterpret_cast<const T*>(w + r * row_bytes);
+      Prefetch(row + j);
+      Prefetch(row + j + 16);
+      acc0[r] = _mm512_fmadd_ps(kLoad(row + j, 0xFFFF), x0, acc0[r]);
+      acc1[r] = _mm512_fmadd_ps(kLoad(row + j + 16, 0xFFFF), x1, acc1[r]);
+    }
+  }
+  for (; j < n; j += 16) {
+    const __mmask16 m =
+        n - j >= 16 ? __mmask16(0xFFFF) : static_cast<__mmask16>((1u << (n - j)) - 1);
+    const __m512 x0 = _mm512_maskz_loadu_ps(m, x + j);
+    for (int r = 0; r < NR; ++r) {
+      const T* row = reinterpret_cast<const T*>(w + r * row_bytes);
+      acc0[r] = _mm512_fmadd_ps(kLoad(row + j, m), x0, acc0[r]);
+    }
+  }
+  for (int r = 0; r < NR; ++r) out[r] = _mm512_reduce_add_ps(_mm512_add_ps(acc0[r], acc1[r]));
+}
+
+template <typename T, __m512 (*kLoad)(const T*, __mmask16)>
+void FloatMatvec(const void* w, size_t row_bytes, int64_t n_rows, int64_t n, const float* x,
+                 float* y) {
+  const uint8_t* p = static_cast<const uint8_t*>(w);
+  int64_t r = 0;
+  for (; r + 4 <= n_rows; r += 4) FloatRows<T, kLoad, 4>(p + r * row_bytes, row_bytes, n, x, y + r);
+  for (; r < n_rows; ++r) FloatRows<T, kLoad, 1>(p + r * row_bytes, row_bytes, n, x, y + r);
+}
+
+void MatvecFloat(GgmlType type, const void* w, size_t row_bytes, int64_t n_rows, int64_t n_cols,
+                 const float* x, float* y) {
+  switch (type) {
+    case GgmlType::F32:
+      return FloatMatvec<float, LoadF32>(w, row_bytes, n_rows, n_cols, x, y);
+    case GgmlType::F16:
+      return FloatMatvec<uint16_t, LoadF16>(w, row_bytes, n_rows, n_cols, x, y);
+    default:
+      return FloatMatvec<uint16_t, LoadBf16>(w, row_bytes, n_rows, n_cols, x, y);
+  }
+}
+
+}  // namespace
+}  // namespace entropix::avx512
+
+namespace entropix {
+
+void QuantizeActivationAvx512(GgmlType weight_type, const float* x, void* dst, int64_t n) {
+  avx512::QuantizeActivation(weight_type, x, dst, n);
+}
+void MatvecAvx512(GgmlType weight_type, const void* w, size_t row_bytes, int64_t n_rows,
+                  int64_t n_cols, const void* xq, float* y) {
+  avx512::Matvec(weight_type, w, row_bytes, n_rows, n_cols, xq, y);
+}
+void DequantizeRowAvx512(GgmlType type, const void* src, float* dst, int64_t n) {
+  avx512::DequantizeRow(type, src, dst, n);
+}
+
+}  // namespace entropix

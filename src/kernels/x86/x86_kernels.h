@@ -1,0 +1,28 @@
+// Entry points of the x86 SIMD files, with KernelTable's signatures; types
+// without SIMD code fall back to the reference inside them. Each file is
+// compiled with its own -m flags (src/kernels/CMakeLists.txt): call only
+// after DetectIsa has found the ISA, and never include an inline function
+// from a shared header into those files (the linker could keep their AVX
+// copy for the whole program).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "core/ggml_type.h"
+
+namespace entropix {
+
+// AVX2 + FMA + F16C.
+void QuantizeActivationAvx2(GgmlType weight_type, const float* x, void* dst, int64_t n);
+void MatvecAvx2(GgmlType weight_type, const void* w, size_t row_bytes, int64_t n_rows,
+                int64_t n_cols, const void* xq, float* y);
+void DequantizeRowAvx2(GgmlType type, const void* src, float* dst, int64_t n);
+
+// AVX-512 F/BW/VL/DQ + VNNI (plus the AVX2 set).
+void QuantizeActivationAvx512(GgmlType weight_type, const float* x, void* dst, int64_t n);
+void MatvecAvx512(GgmlType weight_type, const void* w, size_t row_bytes, int64_t n_rows,
+                  int64_t n_cols, const void* xq, float* y);
+void DequantizeRowAvx512(GgmlType type, const void* src, float* dst, int64_t n);
+
+}  // namespace entropix
