@@ -7,6 +7,10 @@ statistics for tests/unit/model. It is slow and only meant for tiny models
 (stories260K).
 
 Usage: tools/make_numpy_reference.py MODEL.gguf OUT.json
+       tools/make_numpy_reference.py MODEL.gguf OUT.json --golden LLAMACPP.json --prompts a,b
+The second form evaluates prompts of a llama.cpp golden file (same token ids)
+and records the float64 log-probabilities of llama.cpp's top-256 next tokens:
+how far each engine's quantised arithmetic lands from exact arithmetic.
 Writes, for each prompt (token ids with BOS), per step of a greedy rollout:
 the token, entropy/varentropy of the next-token distribution (nats), the top
 logits, and, per layer and head, the attention statistics of the last query
@@ -107,9 +111,34 @@ def step(cfg, w, tok, pos, cache):
     return w["output.weight"] @ x, stats
 
 
+def from_golden(cfg, w, golden_path, names, out_path, model_name):
+    golden = json.load(open(golden_path))
+    result = {"model": model_name, "source": "tools/make_numpy_reference.py --golden (numpy float64, "
+              "weights dequantised by gguf, activations unquantised)", "golden": golden_path.split("/")[-1],
+              "prompts": []}
+    for p in golden["prompts"]:
+        if p["name"] not in names:
+            continue
+        cache = [([], []) for _ in range(cfg["n_layers"])]
+        for pos, t in enumerate(p["prompt_ids"]):
+            logits, _ = step(cfg, w, t, pos, cache)
+        lp = logits - logits.max()
+        lp = lp - np.log(np.exp(lp).sum())
+        pr = np.exp(lp)
+        H = -(pr * lp).sum()
+        ids = p["next_token"]["ids"]
+        result["prompts"].append(dict(name=p["name"], ids=ids, logprobs=[float(lp[i]) for i in ids],
+                                      entropy_nats=float(H)))
+    with open(out_path, "w") as f:
+        json.dump(result, f, indent=1)
+
+
 def main():
     path, out_path = sys.argv[1], sys.argv[2]
     cfg, w = load(path)
+    if len(sys.argv) > 3 and sys.argv[3] == "--golden":
+        from_golden(cfg, w, sys.argv[4], sys.argv[6].split(","), out_path, path.split("/")[-1])
+        return
     prompts = {"Once upon a time": [1, 403, 407, 261, 378], "The cat": [1, 291, 280, 294]}
     result = {"model": path.split("/")[-1], "source": "tools/make_numpy_reference.py (numpy float64)",
               "prompts": []}

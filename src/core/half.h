@@ -46,8 +46,7 @@ inline uint16_t Fp32ToFp16(float f) {
     const uint32_t e = abs >> 23;
     const uint32_t m = (abs & 0x7fffff) | 0x800000;
     const uint32_t shift = 126 - e;  // 14 + (113 - e) - 1
-    uint32_t r = m >> (shift - 0);
-    r = m >> shift;
+    uint32_t r = m >> shift;
     const uint32_t rem = m & ((1u << shift) - 1);
     const uint32_t half = 1u << (shift - 1);
     if (rem > half || (rem == half && (r & 1))) ++r;

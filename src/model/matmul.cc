@@ -9,7 +9,8 @@ void MatMul(const WeightView& w, const float* x, int n_tokens, float* y, const f
             std::vector<uint8_t>& xq_scratch, ThreadPool& pool) {
   const KernelTable& k = GetKernels();
   const int64_t rows = w.rows, cols = w.cols;
-  const size_t xq_bytes = ActivationBytes(w.type, cols);
+  // Rows of quantised activations start 64-byte aligned (kernels need 4).
+  const size_t xq_bytes = (ActivationBytes(w.type, cols) + 63) / 64 * 64;
   if (xq_scratch.size() < xq_bytes * n_tokens) xq_scratch.resize(xq_bytes * n_tokens);
   uint8_t* xq = xq_scratch.data();
   for (int t = 0; t < n_tokens; ++t) {
@@ -22,11 +23,15 @@ void MatMul(const WeightView& w, const float* x, int n_tokens, float* y, const f
   int64_t grain = rows / (n_threads * 8);
   grain = grain < 16 ? 16 : (grain + 15) / 16 * 16;
   pool.ParallelFor(rows, grain, [&](int64_t begin, int64_t end) {
-    for (int t = 0; t < n_tokens; ++t) {
-      float* yt = y + t * rows;
-      k.matvec(w.type, w.row(begin), w.row_bytes, end - begin, cols, xq + t * xq_bytes, yt + begin);
-      if (bias) {
-        for (int64_t r = begin; r < end; ++r) yt[r] += bias[r];
+    if (n_tokens == 1) {
+      k.matvec(w.type, w.row(begin), w.row_bytes, end - begin, cols, xq, y + begin);
+    } else {
+      k.matmul(w.type, w.row(begin), w.row_bytes, end - begin, cols, xq, xq_bytes, n_tokens,
+               y + begin, rows);
+    }
+    if (bias) {
+      for (int t = 0; t < n_tokens; ++t) {
+        for (int64_t r = begin; r < end; ++r) y[t * rows + r] += bias[r];
       }
     }
   });
