@@ -67,12 +67,6 @@ std::vector<double> RopeFrequencies(const ModelConfig& c) {
 
 inline float Silu(float x) { return x / (1.0f + std::exp(-x)); }
 
-float Dot(const float* a, const float* b, int n) {
-  float s = 0.0f;
-  for (int i = 0; i < n; ++i) s += a[i] * b[i];
-  return s;
-}
-
 }  // namespace
 
 Workspace::Workspace(const ModelConfig& c, int max_batch, int capacity)
@@ -232,6 +226,7 @@ void Model::Attention(int layer, int n, int start, KvCache& cache, Workspace& ws
   const float* vc = cache.values(layer);
   const size_t cap = ws.capacity_;
   AttentionStats& st = ws.stats_;
+  const KernelTable& k = GetKernels();
 
   pool.ParallelFor(static_cast<int64_t>(n) * c.n_heads, 1, [&](int64_t begin, int64_t end) {
     for (int64_t task = begin; task < end; ++task) {
@@ -241,9 +236,13 @@ void Model::Attention(int layer, int n, int start, KvCache& cache, Workspace& ws
       const int n_pos = start + t + 1;
       const float* q = ws.q_.data() + static_cast<size_t>(t) * qd + h * hd;
       float* p = ws.scores_.data() + static_cast<size_t>(task) * cap;  // [n_pos]
+      // Scores against this kv head's keys: a matvec over the cache rows
+      // (stride kv_dim), in the F32 SIMD kernel.
+      k.matvec(GgmlType::F32, kc + kvh * hd, static_cast<size_t>(kvd) * sizeof(float), n_pos, hd,
+               q, p);
       float max = -INFINITY;
       for (int j = 0; j < n_pos; ++j) {
-        p[j] = Dot(q, kc + static_cast<size_t>(j) * kvd + kvh * hd, hd) * scale;
+        p[j] *= scale;
         max = std::max(max, p[j]);
       }
       const bool stats_here = want_stats && t == n - 1;
