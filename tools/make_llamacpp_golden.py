@@ -34,7 +34,8 @@ HOME_MODELS = os.path.expanduser("~/.cache/entropix/models")
 SHARED = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "shared", "models")
 
 N_PREDICT = 64
-TOP_K_NEXT = 256   # logprobs kept at the last prompt position (full vocab if smaller)
+TOP_K_NEXT = 256   # logprobs kept at the last prompt position...
+FULL_VOCAB_MAX = 1024  # ...or all of them for vocabularies up to this size
 TOP_K_STEP = 5     # logprobs kept at every greedy step
 
 # Written for this file (not from any corpus); long enough for >= 500 tokens.
@@ -245,7 +246,7 @@ def run_prompt(llama, info, name, text, messages):
     out["rerun_vs_greedy_run"] = {"steps_compared": j, "max_abs_logprob_diff": max_diff}
 
     first = steps[0]
-    k = min(TOP_K_NEXT, n_vocab)
+    k = n_vocab if n_vocab <= FULL_VOCAB_MAX else TOP_K_NEXT
     out["next_token"] = {
         "k": k, "ids": first["ids"][:k], "logprobs": [r6(l) for l in first["lps"][:k]],
         "entropy_nats": r6(first["h"]), "varentropy_nats2": r6(first["v"]),

@@ -5,7 +5,9 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <iostream>
 #include <nlohmann/json.hpp>
 
@@ -13,16 +15,16 @@
 #include "io/gguf.h"
 #include "io/gguf_dump.h"
 #include "model/model.h"
+#include "runtime/policy_factory.h"
 #include "runtime/session.h"
+#include "runtime/trace.h"
+#include "sampling/calibration.h"
+#include "sampling/profile.h"
 #include "store/model_store.h"
 #include "tokenizer/chat_template.h"
 #include "tokenizer/tokenizer.h"
 
 namespace entropix {
-namespace {
-
-}  // namespace
-
 void AddModelFlags(CLI::App* cmd, ModelArgs& args) {
   cmd->add_option("-m,--model", args.model,
                   "GGUF file or known model name (default: smollm2-135m, downloaded on first use)");
@@ -45,13 +47,39 @@ std::string ResolveModelPath(const std::string& arg) {
                                         "`entropix pull --list` lists them)");
 }
 
-int RunCommand(const RunArgs& a) {
-  const std::string path = ResolveModelPath(a.model.model);
-  auto model = Model::Load(path);
-  auto tokenizer = Tokenizer::FromGguf(model->file());
+void AddPromptFlags(CLI::App* cmd, PromptArgs& args) {
+  auto* sys = cmd->add_option("--sys,--system-prompt", args.system_prompt, "System message in chat mode")
+                  ->capture_default_str();
+  cmd->add_flag("--template-system", args.template_system,
+                "Use the chat template's built-in system message instead")->excludes(sys);
+  auto* chat = cmd->add_flag("--chat", args.force_chat, "Apply the model's chat template (default for instruct models)");
+  cmd->add_flag("--raw", args.force_raw, "Feed the prompt as is, without a chat template")->excludes(chat);
+  cmd->add_option("--chat-template", args.chat_template,
+                  "Override the chat template: chatml, llama3, gemma or none");
+}
 
-  // Chat mode: instruct models carry a chat template; base models do not.
-  const std::string_view tmpl_src = model->file().GetStringOr("tokenizer.chat_template", "");
+void AddSamplerFlags(CLI::App* cmd, SamplerArgs& args) {
+  cmd->add_option("--sampler", args.sampler,
+                  "greedy | sample | entropix (default: entropix; sample when --temp/--top-k/--top-p/--min-p is given)")
+      ->check(CLI::IsMember({"greedy", "sample", "entropix"}));
+  cmd->add_option("--profile", args.profile,
+                  "entropix profile: a JSON file or a built-in name (entropix-g2, entropix-branch, ...; "
+                  "default: the built-in fitted on the model, else entropix-g2)");
+  cmd->add_option("--temp", args.temperature,
+                  "Temperature (sample: default 0.8, 0 = greedy; entropix: overrides the profile's base T0)")
+      ->check(CLI::Range(0.0, 100.0));
+  cmd->add_option("--top-k", args.top_k, "Top-k (0 = off; sample default 40)")->check(CLI::Range(0, 1 << 24));
+  cmd->add_option("--top-p", args.top_p, "Top-p (1 = off; sample default 0.95)")->check(CLI::Range(0.0, 1.0));
+  cmd->add_option("--min-p", args.min_p, "Min-p (0 = off; sample default 0.05)")->check(CLI::Range(0.0, 0.999));
+}
+
+namespace {
+
+// The prompt as tokens: through the chat template for instruct models (or
+// with --chat), raw otherwise. *chat_out: whether the template was applied.
+std::vector<int32_t> BuildPrompt(const Model& model, const Tokenizer& tokenizer, const PromptArgs& a,
+                                 const std::string& user_text, bool* chat_out) {
+  const std::string_view tmpl_src = model.file().GetStringOr("tokenizer.chat_template", "");
   bool chat = !a.force_raw && (a.force_chat || !tmpl_src.empty() || !a.chat_template.empty());
   std::vector<int32_t> prompt;
   if (chat) {
@@ -68,14 +96,89 @@ int RunCommand(const RunArgs& a) {
     if (chat) {
       std::vector<ChatMessage> messages;
       if (!a.template_system && !a.system_prompt.empty()) messages.push_back({"system", a.system_prompt});
-      messages.push_back({"user", a.prompt});
+      messages.push_back({"user", user_text});
       const std::string text = RenderChat(tmpl, messages, /*add_generation_prompt=*/true);
       // Templates that spell out the BOS token (Llama 3, Gemma) must not get a second one.
-      const bool add_bos = tokenizer->add_bos_default() && !tmpl.renders_bos;
-      prompt = tokenizer->Encode(text, add_bos, /*parse_special=*/true);
+      const bool add_bos = tokenizer.add_bos_default() && !tmpl.renders_bos;
+      prompt = tokenizer.Encode(text, add_bos, /*parse_special=*/true);
     }
   }
-  if (!chat) prompt = tokenizer->Encode(a.prompt, tokenizer->add_bos_default(), /*parse_special=*/false);
+  if (!chat) prompt = tokenizer.Encode(user_text, tokenizer.add_bos_default(), /*parse_special=*/false);
+  if (chat_out) *chat_out = chat;
+  return prompt;
+}
+
+// The policy configuration of `run` from its flags (see SamplerArgs).
+PolicyConfig SamplerConfig(const SamplerArgs& a, const Model& model, std::string* profile_name) {
+  PolicyConfig c;
+  const bool any_sampling_flag = a.temp_given || a.top_k_given || a.top_p_given || a.min_p_given;
+  std::string kind = a.sampler;
+  if (kind.empty()) kind = any_sampling_flag && a.profile.empty() ? "sample" : "entropix";
+  c.kind = ParsePolicyKind(kind);
+  c.sample = SamplingParams{a.temperature, a.top_k, a.top_p, a.min_p};
+  if (c.kind == PolicyKind::kEntropix) {
+    const std::string name = a.profile.empty()
+                                 ? DefaultProfileFor(model.config().name, model.config().vocab_size)
+                                 : a.profile;
+    c.profile = ResolveProfile(name);
+    if (a.temp_given) {
+      if (a.temperature <= 0.0) {
+        throw Error(ErrorCode::kInvalidArgument, "--temp 0 with --sampler entropix: use --sampler greedy for argmax");
+      }
+      c.profile.base.temperature = a.temperature;
+    }
+    if (a.top_k_given) c.profile.base.top_k = a.top_k;
+    if (a.top_p_given) c.profile.base.top_p = a.top_p;
+    if (a.min_p_given) c.profile.base.min_p = a.min_p;
+    if (profile_name) *profile_name = c.profile.name;
+  }
+  return c;
+}
+
+const char* StateColor(State s, Action a) {
+  if (a == Action::kInsert) return "\x1b[2;33m";   // dim yellow: the inserted pause
+  if (a == Action::kBranch) return "\x1b[4;34m";   // underlined blue: committed branch
+  switch (s) {
+    case State::kFixed: return "";
+    case State::kFlowing: return "\x1b[32m";       // green
+    case State::kTreading: return "\x1b[33m";      // yellow
+    case State::kExploring: return "\x1b[36m";     // cyan
+    case State::kResampling: return "\x1b[31m";    // red
+    case State::kAdaptive: return "\x1b[35m";      // magenta
+  }
+  return "";
+}
+
+bool UseColor(const std::string& mode) {
+  if (mode == "always") return true;
+  if (mode == "never") return false;
+  const char* no_color = std::getenv("NO_COLOR");
+  if (no_color && no_color[0] != '\0') return false;
+  return isatty(STDOUT_FILENO) == 1;
+}
+
+}  // namespace
+
+int RunCommand(const RunArgs& a) {
+  const std::string path = ResolveModelPath(a.model.model);
+  auto model = Model::Load(path);
+  auto tokenizer = Tokenizer::FromGguf(model->file());
+  bool chat = false;
+  const std::vector<int32_t> prompt = BuildPrompt(*model, *tokenizer, a.prompt_format, a.prompt, &chat);
+
+  std::string profile_name;
+  const PolicyConfig pc = SamplerConfig(a.sampler, *model, &profile_name);
+  const std::unique_ptr<Policy> policy = MakePolicy(pc, tokenizer.get());
+
+  std::FILE* trace = nullptr;
+  if (!a.trace.empty()) {
+    trace = std::fopen(a.trace.c_str(), "wb");
+    if (!trace) throw Error(ErrorCode::kIo, "cannot write the trace file '" + a.trace + "'");
+  }
+  auto write_json = [&](const nlohmann::json& j) {
+    const std::string line = j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+    std::fwrite(line.data(), 1, line.size(), trace);
+  };
 
   SessionOptions so;
   so.n_threads = a.model.threads;
@@ -83,26 +186,291 @@ int RunCommand(const RunArgs& a) {
   Session session(*model, tokenizer.get(), so);
   GenerateOptions go;
   go.max_tokens = a.max_tokens;
-  go.temperature = a.temperature;
   go.seed = a.seed;
+  go.policy = policy.get();
+  go.record_signals = trace != nullptr;
+  if (trace) {
+    nlohmann::json start = {{"event", "start"},
+                            {"model", model->config().name},
+                            {"file", std::filesystem::path(path).filename().string()},
+                            {"sampler", policy->name()},
+                            {"seed", a.seed},
+                            {"prompt_tokens", prompt.size()},
+                            {"units", {{"entropy", "bits"}, {"varentropy", "bits^2"}, {"logprob", "nats"}}}};
+    if (!profile_name.empty()) start["profile"] = profile_name;
+    write_json(start);
+  }
+  const bool color = UseColor(a.color);
+  const char* current_color = "";
+  go.on_token = [&](const TokenEvent& ev) {
+    if (trace) {
+      nlohmann::json j = TokenEventJson(ev);
+      j["event"] = "token";
+      write_json(j);
+    }
+    current_color = color ? StateColor(ev.state, ev.action) : "";
+  };
+  go.on_branch = [&](const BranchEvent& ev) {
+    if (trace) write_json(BranchEventJson(ev, tokenizer.get()));
+  };
   if (!chat) {
     std::fwrite(a.prompt.data(), 1, a.prompt.size(), stdout);
   }
-  const GenerationResult r = session.Generate(prompt, go, [](std::string_view text) {
-    std::fwrite(text.data(), 1, text.size(), stdout);
+  const GenerationResult r = session.Generate(prompt, go, [&](std::string_view text) {
+    if (current_color[0] != '\0') {
+      std::fprintf(stdout, "%s%.*s\x1b[0m", current_color, static_cast<int>(text.size()), text.data());
+    } else {
+      std::fwrite(text.data(), 1, text.size(), stdout);
+    }
     std::fflush(stdout);
     return true;
   });
   std::fputc('\n', stdout);
   std::fflush(stdout);
+  const int n = static_cast<int>(r.tokens.size());
+  const double tps = n / std::max(r.decode_seconds, 1e-9);
+  if (trace) {
+    nlohmann::json end = {{"event", "end"},
+                          {"tokens", n},
+                          {"stop", StopReasonName(r.stop)},
+                          {"pauses", r.pauses_inserted},
+                          {"branches", r.branches.size()},
+                          {"branch_extra_forwards", r.branch_extra_forwards},
+                          {"forward_passes", r.forward_passes},
+                          {"decode_tokens_per_s", tps},
+                          {"sampler_share_of_decode", r.sampler_seconds / std::max(r.decode_seconds, 1e-9)}};
+    nlohmann::json states;
+    for (int s = 0; s < kNumStates; ++s) states[StateName(static_cast<State>(s))] = r.state_counts[s];
+    end["states"] = states;
+    write_json(end);
+    std::fclose(trace);
+  }
   if (!a.no_timings) {
-    const int n = static_cast<int>(r.tokens.size());
     std::fprintf(stderr,
                  "\n[prompt: %d tokens, %.1f tok/s | decode: %d tokens, %.1f tok/s | %d threads | "
                  "stop: %s]\n",
-                 r.prompt_tokens, r.prompt_tokens / std::max(r.prompt_seconds, 1e-9), n,
-                 n / std::max(r.decode_seconds, 1e-9), session.pool().size(),
-                 StopReasonName(r.stop));
+                 r.prompt_tokens, r.prompt_tokens / std::max(r.prompt_seconds, 1e-9), n, tps,
+                 session.pool().size(), StopReasonName(r.stop));
+  }
+  std::string sampler = policy->name();
+  if (!profile_name.empty()) sampler += " (" + profile_name + ")";
+  std::fprintf(stderr, "[%s: %s | decode %.1f tok/s | sampler %.2f%% of decode]\n", sampler.c_str(),
+               StateMixSummary(r).c_str(), tps,
+               100.0 * r.sampler_seconds / std::max(r.decode_seconds, 1e-9));
+  return 0;
+}
+
+namespace {
+
+// Prompts of a calibration corpus: JSONL objects with "prompt", "question" or
+// "text", or plain lines.
+std::vector<std::string> ReadCorpus(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) throw Error(ErrorCode::kIo, "cannot read the corpus file '" + path + "'");
+  std::vector<std::string> prompts;
+  std::string line;
+  int line_no = 0;
+  while (std::getline(in, line)) {
+    ++line_no;
+    if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
+    if (line[line.find_first_not_of(" \t")] == '{') {
+      nlohmann::json j;
+      try {
+        j = nlohmann::json::parse(line);
+      } catch (const nlohmann::json::exception& e) {
+        throw Error(ErrorCode::kCorruptFile, path + ":" + std::to_string(line_no) + ": not valid JSON: " + e.what());
+      }
+      bool found = false;
+      for (const char* key : {"prompt", "question", "text"}) {
+        if (j.contains(key) && j[key].is_string()) {
+          prompts.push_back(j[key].get<std::string>());
+          found = true;
+          break;
+        }
+      }
+      if (!found) {
+        throw Error(ErrorCode::kCorruptFile,
+                    path + ":" + std::to_string(line_no) + ": expected a \"prompt\", \"question\" or \"text\" string");
+      }
+    } else {
+      prompts.push_back(line);
+    }
+  }
+  if (prompts.empty()) throw Error(ErrorCode::kInvalidArgument, "the corpus '" + path + "' has no prompts");
+  return prompts;
+}
+
+}  // namespace
+
+int CalibrateCommand(const CalibrateArgs& a) {
+  const std::string path = ResolveModelPath(a.model.model);
+  auto model = Model::Load(path);
+  auto tokenizer = Tokenizer::FromGguf(model->file());
+  std::vector<std::string> prompts = ReadCorpus(a.corpus);
+  if (a.max_prompts > 0 && static_cast<int>(prompts.size()) > a.max_prompts) prompts.resize(a.max_prompts);
+  const Profile base = ResolveProfile(a.base);
+
+  SessionOptions so;
+  so.n_threads = a.model.threads;
+  so.context = a.model.context;
+  Session session(*model, tokenizer.get(), so);
+  // The base sampler: the base profile's T0 / top-k / top-p / min-p, plain.
+  const SamplePolicy sampler(base.base);
+  std::vector<SignalSample> samples;
+  GenerateOptions go;
+  go.max_tokens = a.tokens_per_prompt;
+  go.policy = &sampler;
+  go.record_signals = true;
+  go.on_token = [&](const TokenEvent& ev) {
+    SignalSample s;
+    s.entropy = ev.logit.entropy_bits;
+    s.varentropy = ev.logit.varentropy_bits;
+    s.attn_entropy = ev.attn.entropy_bits;
+    s.attn_varentropy = ev.attn.varentropy_bits;
+    s.attn_head_varentropy = ev.attn.head_varentropy_bits;
+    s.agreement = ev.attn.agreement;
+    s.interaction_strength = ev.attn.interaction_strength;
+    samples.push_back(s);
+  };
+  go.attention_layers = base.attention;  // the layers the calibrated policy will read
+  const auto t0 = std::chrono::steady_clock::now();
+  for (size_t i = 0; i < prompts.size(); ++i) {
+    session.Reset();
+    const std::vector<int32_t> ids = BuildPrompt(*model, *tokenizer, a.prompt_format, prompts[i], nullptr);
+    if (static_cast<int>(ids.size()) + a.tokens_per_prompt >= session.context()) continue;
+    go.seed = a.seed + i;
+    session.Generate(ids, go, nullptr);
+    if (isatty(STDERR_FILENO) == 1) {
+      std::fprintf(stderr, "\rcalibrate: prompt %zu/%zu, %zu steps", i + 1, prompts.size(), samples.size());
+    }
+  }
+  const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  std::fprintf(stderr, "%scalibrate: %zu prompts, %zu steps (%.0f s)\n", isatty(STDERR_FILENO) == 1 ? "\r" : "",
+               prompts.size(), samples.size(), secs);
+  if (!a.dump_signals.empty()) {
+    std::ofstream d(a.dump_signals);
+    if (!d) throw Error(ErrorCode::kIo, "cannot write '" + a.dump_signals + "'");
+    for (size_t c = 0; c < SignalColumns().size(); ++c) d << (c ? "," : "") << SignalColumns()[c].name;
+    d << "\n";
+    for (const auto& s : samples) {
+      for (size_t c = 0; c < SignalColumns().size(); ++c) d << (c ? "," : "") << s.*SignalColumns()[c].field;
+      d << "\n";
+    }
+  }
+  if (samples.size() < 20) throw Error(ErrorCode::kInvalidArgument, "too few decode steps to calibrate (need >= 20)");
+
+  CalibrationQuantiles q;
+  auto over = [](double v, double& field) { if (v >= 0) field = v; };
+  over(a.q_low_entropy, q.low_entropy);
+  over(a.q_low_varentropy, q.low_varentropy);
+  over(a.q_medium_entropy, q.medium_entropy);
+  over(a.q_high_entropy, q.high_entropy);
+  over(a.q_high_varentropy, q.high_varentropy);
+
+  Profile p = base;
+  p.name = a.name.empty() ? std::filesystem::path(a.output).stem().string() : a.name;
+  p.description = "Calibrated on " + model->config().name + " by `entropix calibrate` (" +
+                  std::to_string(prompts.size()) + " prompts of " +
+                  std::filesystem::path(a.corpus).filename().string() + ", " +
+                  std::to_string(samples.size()) + " decode steps); coefficients from " + base.name + ".";
+  p.fitted_on = {model->config().name, std::filesystem::path(path).filename().string(),
+                 model->config().arch, model->config().vocab_size};
+  p.thresholds = FitThresholds(samples, q);
+  std::vector<double> hs, vs;
+  for (const auto& s : samples) {
+    hs.push_back(s.entropy);
+    vs.push_back(s.varentropy);
+  }
+  // Centre the adaptive formulas on this model's typical adaptive step.
+  {
+    std::vector<double> logit_sum, attn_sum;
+    for (const auto& s : samples) {
+      if (ClassifyState(s.entropy, s.varentropy, p.thresholds) != State::kAdaptive) continue;
+      logit_sum.push_back(s.entropy + s.varentropy);
+      attn_sum.push_back(s.attn_entropy + s.attn_varentropy);
+    }
+    if (!logit_sum.empty()) {
+      p.coef.adaptive_logit_center = Quantile(logit_sum, 0.5);
+      p.coef.adaptive_attn_center = Quantile(attn_sum, 0.5);
+    }
+  }
+  p.branch.entropy = Quantile(hs, q.branch_entropy);
+  p.branch.varentropy = Quantile(vs, q.branch_varentropy);
+
+  nlohmann::json cal;
+  cal["corpus"] = std::filesystem::path(a.corpus).filename().string();
+  cal["prompts"] = prompts.size();
+  cal["decode_steps"] = samples.size();
+  cal["tokens_per_prompt"] = a.tokens_per_prompt;
+  cal["seed"] = a.seed;
+  cal["base_sampler"] = {{"temperature", base.base.temperature}, {"top_k", base.base.top_k},
+                         {"top_p", base.base.top_p}, {"min_p", base.base.min_p}};
+  cal["attention"] = {{"layer", base.attention.layer}, {"mean_over_layers", base.attention.mean_over_layers}};
+  cal["threshold_quantiles"] = {{"low_entropy", q.low_entropy},       {"low_varentropy", q.low_varentropy},
+                                {"medium_entropy", q.medium_entropy}, {"high_entropy", q.high_entropy},
+                                {"high_varentropy", q.high_varentropy}, {"branch_entropy", q.branch_entropy},
+                                {"branch_varentropy", q.branch_varentropy}};
+  static const double kReportQ[] = {0.05, 0.10, 0.25, 0.50, 0.75, 0.90, 0.95};
+  std::printf("calibrate: %s, %zu prompts, %zu decode steps\n\n", model->config().name.c_str(), prompts.size(),
+              samples.size());
+  std::printf("%-22s %9s %9s %9s %9s %9s %9s %9s %9s\n", "signal", "mean", "q05", "q10", "q25", "q50", "q75", "q90", "q95");
+  for (const SignalColumn& col : SignalColumns()) {
+    std::vector<double> v;
+    double mean = 0;
+    for (const auto& s : samples) {
+      v.push_back(s.*col.field);
+      mean += s.*col.field;
+    }
+    mean /= v.size();
+    nlohmann::json qs;
+    qs["mean"] = mean;
+    std::printf("%-22s %9.4f", col.name, mean);
+    for (double qq : kReportQ) {
+      const double x = Quantile(v, qq);
+      char key[8];
+      std::snprintf(key, sizeof key, "q%02d", static_cast<int>(std::lround(qq * 100)));
+      qs[key] = x;
+      std::printf(" %9.4f", x);
+    }
+    std::printf("\n");
+    cal["signals"][col.name] = qs;
+  }
+  const auto& t = p.thresholds;
+  std::printf("\nthresholds (bits): low_entropy %.4f (q%.2f)  low_varentropy %.4f (q%.2f)  medium_entropy %.4f (q%.2f)\n"
+              "                   high_entropy %.4f (q%.2f)  high_varentropy %.4f (q%.2f)\n"
+              "branch (off unless enabled): entropy > %.4f and varentropy > %.4f\n\n",
+              t.low_entropy, q.low_entropy, t.low_varentropy, q.low_varentropy, t.medium_entropy, q.medium_entropy,
+              t.high_entropy, q.high_entropy, t.high_varentropy, q.high_varentropy, p.branch.entropy,
+              p.branch.varentropy);
+  std::printf("adaptive centres (medians over adaptive steps): H+V %.4f, attn_entropy+attn_varentropy %.4f\n\n",
+              p.coef.adaptive_logit_center, p.coef.adaptive_attn_center);
+  const auto counts = CountStates(samples, t);
+  const auto ref_counts = CountStates(samples, base.thresholds);
+  std::printf("%-12s %16s %16s\n", "state", "fitted", base.name.c_str());
+  bool silent_state = false;
+  for (int s = 1; s < kNumStates; ++s) {
+    const char* name = StateName(static_cast<State>(s));
+    std::printf("%-12s %8d (%4.1f%%) %8d (%4.1f%%)\n", name, counts[s], 100.0 * counts[s] / samples.size(),
+                ref_counts[s], 100.0 * ref_counts[s] / samples.size());
+    cal["state_rates"][name] = static_cast<double>(counts[s]) / samples.size();
+    cal["state_rates_" + base.name][name] = static_cast<double>(ref_counts[s]) / samples.size();
+    if (counts[s] == 0) silent_state = true;
+  }
+  int branch_fires = 0;
+  for (const auto& s : samples) branch_fires += s.entropy > p.branch.entropy && s.varentropy > p.branch.varentropy;
+  cal["branch_rate"] = static_cast<double>(branch_fires) / samples.size();
+  std::printf("branch gate would fire on %d steps (%.1f%%)\n", branch_fires, 100.0 * branch_fires / samples.size());
+  p.calibration_json = cal.dump();
+
+  std::ofstream out(a.output, std::ios::binary);
+  if (!out) throw Error(ErrorCode::kIo, "cannot write the profile '" + a.output + "'");
+  out << ProfileToJson(p);
+  std::printf("\nwrote %s\n", a.output.c_str());
+  if (silent_state) {
+    std::fprintf(stderr,
+                 "entropix calibrate: warning: a state never fires with these thresholds on this corpus; "
+                 "widen the corpus or adjust the quantiles (--q-*)\n");
+    return 3;
   }
   return 0;
 }

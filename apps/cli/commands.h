@@ -18,12 +18,8 @@ void AddModelFlags(CLI::App* cmd, ModelArgs& args);
 // cache, or the default model (pulled on first use).
 std::string ResolveModelPath(const std::string& model_arg);
 
-struct RunArgs {
-  ModelArgs model;
-  std::string prompt;
-  int max_tokens = 256;
-  double temperature = 0.0;
-  uint64_t seed = 0;
+// How a prompt becomes tokens: chat template or raw text.
+struct PromptArgs {
   // The system message in chat mode. A neutral one by default: SmolLM2's
   // built-in message ("You are a helpful AI assistant named SmolLM...")
   // derails the Q4_1 model (greedy answers to simple questions turn into
@@ -34,9 +30,51 @@ struct RunArgs {
   bool force_chat = false;
   bool force_raw = false;
   std::string chat_template;
+};
+void AddPromptFlags(CLI::App* cmd, PromptArgs& args);
+
+// The sampler of `run` (and the base of `calibrate`).
+struct SamplerArgs {
+  std::string sampler;   // greedy | sample | entropix; "" = entropix, or sample if a
+                         // sampling flag (--temp, --top-k, --top-p, --min-p) is given
+  std::string profile;   // file or built-in name; "" = the built-in fitted on the model, else entropix-g2
+  double temperature = 0.8;
+  int top_k = 40;
+  double top_p = 0.95;
+  double min_p = 0.05;
+  // Which of the above were given on the command line (set by main after parsing).
+  bool temp_given = false, top_k_given = false, top_p_given = false, min_p_given = false;
+};
+void AddSamplerFlags(CLI::App* cmd, SamplerArgs& args);
+
+struct RunArgs {
+  ModelArgs model;
+  PromptArgs prompt_format;
+  SamplerArgs sampler;
+  std::string prompt;
+  int max_tokens = 256;
+  uint64_t seed = 0;
+  std::string trace;        // JSONL trace file ("" = none)
+  std::string color = "auto";  // auto | always | never
   bool no_timings = false;
 };
 int RunCommand(const RunArgs& args);
+
+struct CalibrateArgs {
+  ModelArgs model;
+  PromptArgs prompt_format;
+  std::string corpus;          // JSONL ("prompt" / "question" / "text") or one prompt per line
+  std::string output;          // the profile file to write
+  std::string base = "entropix-g2";  // coefficients and base sampler come from this profile
+  std::string name;            // profile name ("" = from the model)
+  int tokens_per_prompt = 64;
+  int max_prompts = 0;         // 0 = all
+  uint64_t seed = 0;
+  std::string dump_signals;    // CSV of every recorded step ("" = none)
+  double q_low_entropy = -1, q_low_varentropy = -1, q_medium_entropy = -1, q_high_entropy = -1,
+         q_high_varentropy = -1;  // < 0: the documented defaults (sampling/calibration.h)
+};
+int CalibrateCommand(const CalibrateArgs& args);
 
 struct InspectArgs {
   std::string path;

@@ -23,17 +23,34 @@ int main(int argc, char** argv) {
   AddModelFlags(run_cmd, run.model);
   run_cmd->add_option("-p,--prompt", run.prompt, "The prompt (or the user message in chat mode)")->required();
   run_cmd->add_option("-n,--n-predict", run.max_tokens, "Maximum tokens to generate")->check(CLI::Range(1, 1 << 20));
-  run_cmd->add_option("--temp", run.temperature, "Sampling temperature (0 = greedy)")->check(CLI::Range(0.0, 100.0));
   run_cmd->add_option("-s,--seed", run.seed, "Random seed");
-  auto* sys = run_cmd->add_option("--sys,--system-prompt", run.system_prompt, "System message in chat mode")
-                  ->capture_default_str();
-  run_cmd->add_flag("--template-system", run.template_system,
-                    "Use the chat template's built-in system message instead")->excludes(sys);
-  auto* chat = run_cmd->add_flag("--chat", run.force_chat, "Apply the model's chat template (default for instruct models)");
-  run_cmd->add_flag("--raw", run.force_raw, "Feed the prompt as is, without a chat template")->excludes(chat);
-  run_cmd->add_option("--chat-template", run.chat_template,
-                      "Override the chat template: chatml, llama3, gemma or none");
+  AddSamplerFlags(run_cmd, run.sampler);
+  AddPromptFlags(run_cmd, run.prompt_format);
+  run_cmd->add_option("--trace", run.trace, "Write a JSONL trace: one record per token (signals, state, action)");
+  run_cmd->add_option("--color", run.color, "Colour tokens by state: auto (a terminal without NO_COLOR), always, never")
+      ->check(CLI::IsMember({"auto", "always", "never"}));
   run_cmd->add_flag("--no-timings", run.no_timings, "Do not print the timing line");
+
+  CalibrateArgs cal;
+  CLI::App* cal_cmd = app.add_subcommand(
+      "calibrate", "Fit an entropix profile's thresholds to a model: run it over a prompt corpus, "
+                   "record every signal, write thresholds at chosen quantiles");
+  AddModelFlags(cal_cmd, cal.model);
+  AddPromptFlags(cal_cmd, cal.prompt_format);
+  cal_cmd->add_option("--corpus", cal.corpus, "Prompts: JSONL (\"prompt\"/\"question\"/\"text\") or one per line")->required();
+  cal_cmd->add_option("-o,--output", cal.output, "The profile file to write")->required();
+  cal_cmd->add_option("--base", cal.base, "Profile whose coefficients and base sampler are kept")->capture_default_str();
+  cal_cmd->add_option("--name", cal.name, "Profile name (default: the output file's stem)");
+  cal_cmd->add_option("-n,--tokens-per-prompt", cal.tokens_per_prompt, "Tokens generated per prompt")
+      ->check(CLI::Range(1, 4096))->capture_default_str();
+  cal_cmd->add_option("--max-prompts", cal.max_prompts, "Use at most this many prompts (0 = all)");
+  cal_cmd->add_option("-s,--seed", cal.seed, "Random seed of the base sampler (prompt i uses seed + i)");
+  cal_cmd->add_option("--dump-signals", cal.dump_signals, "Also write every recorded step's signals as CSV");
+  cal_cmd->add_option("--q-low-entropy", cal.q_low_entropy, "Quantile for low_entropy (default 0.30)")->check(CLI::Range(0.0, 1.0));
+  cal_cmd->add_option("--q-low-varentropy", cal.q_low_varentropy, "Quantile of V among steps with H > high_entropy, for low_varentropy (default 0.15)")->check(CLI::Range(0.0, 1.0));
+  cal_cmd->add_option("--q-medium-entropy", cal.q_medium_entropy, "Quantile for medium_entropy (default 0.60)")->check(CLI::Range(0.0, 1.0));
+  cal_cmd->add_option("--q-high-entropy", cal.q_high_entropy, "Quantile for high_entropy (default 0.90)")->check(CLI::Range(0.0, 1.0));
+  cal_cmd->add_option("--q-high-varentropy", cal.q_high_varentropy, "Quantile for high_varentropy (default 0.85)")->check(CLI::Range(0.0, 1.0));
 
   InspectArgs inspect;
   CLI::App* inspect_cmd = app.add_subcommand("inspect", "Print a GGUF file's metadata, tensors and whether entropix can run it");
@@ -59,8 +76,13 @@ int main(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     return app.exit(e);
   }
+  run.sampler.temp_given = run_cmd->get_option("--temp")->count() > 0;
+  run.sampler.top_k_given = run_cmd->get_option("--top-k")->count() > 0;
+  run.sampler.top_p_given = run_cmd->get_option("--top-p")->count() > 0;
+  run.sampler.min_p_given = run_cmd->get_option("--min-p")->count() > 0;
   try {
     if (*run_cmd) return RunCommand(run);
+    if (*cal_cmd) return CalibrateCommand(cal);
     if (*inspect_cmd) return InspectCommand(inspect);
     if (*pull_cmd) return PullCommand(pull);
     if (*bench_cmd) return BenchCommand(bench);

@@ -1,0 +1,26 @@
+// The per-token trace (one JSON object per line) and the closing summary.
+//
+// Token records: index, position, token, piece, logprob (natural log,
+// untempered), entropy and varentropy (bits, bits^2), the attention signals
+// (null when not recorded), state, action and the effective temperature,
+// top_k, top_p, min_p. Branch events are records of their own
+// ("event": "branch"), written before the tokens they commit.
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "runtime/session.h"
+
+namespace entropix {
+
+class Tokenizer;
+
+nlohmann::json TokenEventJson(const TokenEvent& ev);
+nlohmann::json BranchEventJson(const BranchEvent& ev, const Tokenizer* tokenizer);
+
+// "flowing 62% treading 3% ..." over the states that occurred, plus pauses
+// and branches; fixed-state policies give "fixed 100%".
+std::string StateMixSummary(const GenerationResult& r);
+
+}  // namespace entropix

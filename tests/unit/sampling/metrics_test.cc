@@ -1,0 +1,124 @@
+// Logit and attention signals against the test vectors of SAMPLER.md section 2.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <vector>
+
+#include "sampling/metrics.h"
+#include "sampling/rng.h"
+
+namespace entropix {
+namespace {
+
+std::vector<float> LogitsOf(const std::vector<double>& p) {
+  std::vector<float> l;
+  for (double x : p) l.push_back(static_cast<float>(std::log(x)));
+  return l;
+}
+
+TEST(LogitStats, TestVectors) {
+  struct Case { std::vector<double> p; double h, v; };
+  const Case cases[] = {
+      {{0.5, 0.5}, 1.0, 0.0}, {{0.9, 0.1}, 0.469, 0.904}, {{0.7, 0.2, 0.1}, 1.157, 1.029}};
+  for (const Case& c : cases) {
+    const LogitStats s = ComputeLogitStats(LogitsOf(c.p));
+    EXPECT_NEAR(s.entropy_bits, c.h, 5e-4) << c.p.size();
+    EXPECT_NEAR(s.varentropy_bits, c.v, 5e-4) << c.p.size();
+  }
+}
+
+TEST(LogitStats, UniformAndShifted) {
+  for (int n : {1, 2, 7, 33, 4095, 49152, 151936}) {
+    std::vector<float> l(n, 3.25f);
+    const LogitStats s = ComputeLogitStats(l);
+    EXPECT_NEAR(s.entropy_bits, std::log2(n), 1e-6) << n;
+    EXPECT_NEAR(s.varentropy_bits, 0.0, 1e-9) << n;
+    EXPECT_EQ(s.argmax, 0);
+  }
+}
+
+TEST(LogitStats, OneHot) {
+  for (int n : {1, 7, 33, 49152}) {
+    std::vector<float> l(n, -INFINITY);
+    l[n / 2] = 1.0f;
+    const LogitStats s = ComputeLogitStats(l);
+    EXPECT_NEAR(s.entropy_bits, 0.0, 1e-12) << n;
+    EXPECT_NEAR(s.varentropy_bits, 0.0, 1e-12) << n;
+    EXPECT_EQ(s.argmax, n / 2);
+    EXPECT_NEAR(s.LogProb(l[n / 2]), 0.0, 1e-12);
+    // Very negative but finite logits: the same.
+    std::vector<float> f(n, -1e4f);
+    f[n / 2] = 50.0f;
+    const LogitStats t = ComputeLogitStats(f);
+    EXPECT_NEAR(t.entropy_bits, 0.0, 1e-12);
+    EXPECT_NEAR(t.varentropy_bits, 0.0, 1e-12);
+  }
+}
+
+// The reference in double with std::exp, for random logits of odd sizes.
+TEST(LogitStats, MatchesDoubleReference) {
+  Rng rng(42);
+  for (int n : {1, 3, 8, 9, 17, 255, 4097, 49152}) {
+    std::vector<float> l(n);
+    for (auto& x : l) x = static_cast<float>((rng.Uniform() - 0.5) * 30.0);
+    double max = -INFINITY;
+    for (float x : l) max = std::max(max, static_cast<double>(x));
+    double z = 0;
+    for (float x : l) z += std::exp(x - max);
+    double h = 0, e2 = 0;
+    for (float x : l) {
+      const double lp = x - max - std::log(z);
+      h -= std::exp(lp) * lp;
+      e2 += std::exp(lp) * lp * lp;
+    }
+    const double ln2 = std::log(2.0);
+    const LogitStats s = ComputeLogitStats(l);
+    EXPECT_NEAR(s.entropy_bits, h / ln2, 1e-5 * std::max(1.0, h)) << n;
+    EXPECT_NEAR(s.varentropy_bits, (e2 - h * h) / (ln2 * ln2), 1e-4 * std::max(1.0, e2)) << n;
+  }
+}
+
+// The AVX2 path performs the same operations as the portable one.
+TEST(LogitStats, DispatchedEqualsPortableBitwise) {
+  Rng rng(7);
+  for (int n : {1, 5, 8, 13, 64, 1001, 49152}) {
+    std::vector<float> l(n);
+    for (auto& x : l) x = static_cast<float>((rng.Uniform() - 0.5) * 40.0);
+    if (n > 3) l[n - 2] = l[1] = 25.0f;  // a tie for the maximum: the lower index wins
+    const LogitStats a = ComputeLogitStats(l), b = ComputeLogitStatsPortable(l);
+    EXPECT_EQ(a.entropy_bits, b.entropy_bits) << n;
+    EXPECT_EQ(a.varentropy_bits, b.varentropy_bits) << n;
+    EXPECT_EQ(a.log_z, b.log_z) << n;
+    EXPECT_EQ(a.argmax, b.argmax) << n;
+    if (n > 3) {
+      EXPECT_EQ(a.argmax, 1);
+    }
+  }
+}
+
+TEST(AttentionSignals, ChosenLayerAndMean) {
+  // 2 layers x 3 heads.
+  const std::vector<float> ent = {1, 2, 3, 4, 4, 4};
+  const std::vector<float> vent = {0.5, 0.5, 0.5, 1, 2, 3};
+  const std::vector<float> score = {1, 1, 1, 2, 4, 6};
+  const std::vector<float> agree = {0.1f, 0.3f};
+  const AttentionStatsView v{2, 3, ent, vent, score, agree};
+  const AttentionSignals last = ComputeAttentionSignals(v, {});
+  EXPECT_TRUE(last.present);
+  EXPECT_NEAR(last.entropy_bits, 4.0, 1e-9);
+  EXPECT_NEAR(last.varentropy_bits, 0.0, 1e-9);  // equal entropies across heads
+  EXPECT_NEAR(last.head_varentropy_bits, 2.0, 1e-6);
+  EXPECT_NEAR(last.interaction_strength, 4.0, 1e-9);
+  EXPECT_NEAR(last.agreement, 0.3, 1e-6);
+  const AttentionSignals first = ComputeAttentionSignals(v, {false, 0});
+  EXPECT_NEAR(first.entropy_bits, 2.0, 1e-9);
+  EXPECT_NEAR(first.varentropy_bits, 2.0 / 3.0, 1e-9);  // population variance of 1, 2, 3
+  const AttentionSignals mean = ComputeAttentionSignals(v, {true, -1});
+  EXPECT_NEAR(mean.entropy_bits, 3.0, 1e-9);
+  EXPECT_NEAR(mean.varentropy_bits, 1.0 / 3.0, 1e-9);
+  EXPECT_NEAR(mean.agreement, 0.2, 1e-6);
+  EXPECT_FALSE(ComputeAttentionSignals(AttentionStatsView{}, {}).present);
+}
+
+}  // namespace
+}  // namespace entropix

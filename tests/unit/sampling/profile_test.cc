@@ -1,0 +1,71 @@
+// Profiles: the built-ins carry SAMPLER.md's defaults; files round-trip;
+// mistakes are errors that name the field.
+#include <gtest/gtest.h>
+
+#include "core/error.h"
+#include "sampling/profile.h"
+
+namespace entropix {
+namespace {
+
+TEST(Profile, BuiltinG2IsTheReference) {
+  const Profile p = BuiltinProfile("entropix-g2");
+  EXPECT_EQ(p.base.temperature, 0.666);
+  EXPECT_EQ(p.base.top_p, 0.90);
+  EXPECT_EQ(p.base.top_k, 27);
+  EXPECT_EQ(p.base.min_p, 0.03);
+  EXPECT_EQ(p.thresholds.low_entropy, 0.1);
+  EXPECT_EQ(p.thresholds.low_varentropy, 0.1);
+  EXPECT_EQ(p.thresholds.medium_entropy, 3.0);
+  EXPECT_EQ(p.thresholds.high_entropy, 5.0);
+  EXPECT_EQ(p.thresholds.high_varentropy, 5.0);
+  EXPECT_EQ(p.coef.adaptive_samples, 5);
+  EXPECT_EQ(p.pause.text, " ...");
+  EXPECT_FALSE(p.branch.enabled);
+  EXPECT_TRUE(BuiltinProfile("entropix-branch").branch.enabled);
+  // The struct defaults are the reference too.
+  const Profile d;
+  EXPECT_EQ(ProfileToJson(d).find("\"t_base\": 1.3") != std::string::npos, true);
+}
+
+TEST(Profile, RoundTrip) {
+  Profile p = BuiltinProfile("entropix-g2");
+  p.name = "x";
+  p.thresholds.high_entropy = 2.25;
+  p.coef.adaptive_k_max = 77;
+  p.branch.score = BranchScore::kMeanEntropy;
+  p.branch.delimiters = {"\n", ";"};
+  p.attention.mean_over_layers = true;
+  p.calibration_json = R"({"prompts":3})";
+  const Profile q = ParseProfile(ProfileToJson(p), "test");
+  EXPECT_EQ(ProfileToJson(q), ProfileToJson(p));
+  EXPECT_EQ(q.thresholds.high_entropy, 2.25);
+  EXPECT_EQ(q.coef.adaptive_k_max, 77);
+  EXPECT_EQ(q.branch.score, BranchScore::kMeanEntropy);
+  EXPECT_TRUE(q.attention.mean_over_layers);
+}
+
+TEST(Profile, ErrorsNameTheField) {
+  auto message = [](const char* text) {
+    try {
+      ParseProfile(text, "p.json");
+    } catch (const Error& e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  EXPECT_NE(message(R"({"thresholds": {"low_entropyy": 1}})").find("thresholds.low_entropyy"), std::string::npos);
+  EXPECT_NE(message(R"({"coefficients": {"adaptive": {"samples": 1.5}}})").find("coefficients.adaptive.samples"),
+            std::string::npos);
+  EXPECT_NE(message(R"({"base": {"temperature": 0}})").find("base.temperature"), std::string::npos);
+  EXPECT_NE(message("{not json").find("not valid JSON"), std::string::npos);
+  EXPECT_NE(message(R"({"policy": "greedy"})").find("policy"), std::string::npos);
+  // A partial file keeps the defaults for what it does not say.
+  const Profile p = ParseProfile(R"({"name": "partial", "thresholds": {"high_entropy": 4}})", "p.json");
+  EXPECT_EQ(p.thresholds.high_entropy, 4.0);
+  EXPECT_EQ(p.thresholds.low_entropy, 0.1);
+  EXPECT_THROW(BuiltinProfile("no-such-profile"), Error);
+}
+
+}  // namespace
+}  // namespace entropix
