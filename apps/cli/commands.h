@@ -98,4 +98,25 @@ struct BenchArgs {
 };
 int BenchCommand(const BenchArgs& args);
 
+// `entropix eval`: every sampler on the same items of a task, resumable
+// (src/eval/runner.h, docs/EVALUATION.md).
+struct EvalArgs {
+  ModelArgs model;
+  std::string task;                                // gsm8k | ifeval | arith | loops
+  std::string samplers = "greedy,sample,entropix";  // plus profile names or files
+  std::string data;                                // task data file ("" = shared/data)
+  std::string out_dir;                             // "" = eval-<task>
+  int limit = 0;                                   // 0 = all items
+  uint64_t seed = 0;
+  int max_tokens = 0;                              // 0 = the task's default
+  int difficulty = 1;                              // arith
+  int shots = 0;                                   // gsm8k few-shot exemplars
+  bool raw = false;                                // no chat template
+  std::string chat_template;
+  std::string system_prompt = "You are a helpful assistant.";
+  int resamples = 2000;
+  bool quiet = false;
+};
+int EvalCommand(const EvalArgs& args);
+
 }  // namespace entropix

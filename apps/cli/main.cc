@@ -71,6 +71,29 @@ int main(int argc, char** argv) {
   bench_cmd->add_option("-r,--repetitions", bench.repetitions, "Repetitions (the median is reported)")->check(CLI::Range(1, 1000));
   bench_cmd->add_flag("--json", bench.json, "Print one JSON line");
 
+  EvalArgs eval;
+  CLI::App* eval_cmd = app.add_subcommand(
+      "eval", "Run samplers on the same items of a task (gsm8k, ifeval, arith, loops); resumable");
+  AddModelFlags(eval_cmd, eval.model);
+  eval_cmd->add_option("--task", eval.task, "gsm8k | ifeval | arith | loops")->required()
+      ->check(CLI::IsMember({"gsm8k", "ifeval", "arith", "loops"}));
+  eval_cmd->add_option("--samplers", eval.samplers, "Comma-separated: greedy, sample, entropix, profile names or files")
+      ->capture_default_str();
+  eval_cmd->add_option("--data", eval.data, "Task data (JSONL; default: shared/data)");
+  eval_cmd->add_option("-o,--output", eval.out_dir, "Output folder; rerunning continues its checkpoint (default: eval-TASK)");
+  eval_cmd->add_option("--limit", eval.limit, "Use the first N items (0 = all)")->check(CLI::NonNegativeNumber);
+  eval_cmd->add_option("-s,--seed", eval.seed, "Run seed (item seeds, arith items, bootstrap)");
+  eval_cmd->add_option("-n,--max-tokens", eval.max_tokens, "Tokens per answer (0 = the task's default)")
+      ->check(CLI::Range(0, 1 << 16));
+  eval_cmd->add_option("--difficulty", eval.difficulty, "arith difficulty 1..3")->check(CLI::Range(1, 3));
+  eval_cmd->add_option("--shots", eval.shots, "gsm8k few-shot exemplars from the train split (0 = zero-shot)")
+      ->check(CLI::Range(0, 16));
+  eval_cmd->add_flag("--raw", eval.raw, "Never apply a chat template");
+  eval_cmd->add_option("--chat-template", eval.chat_template, "Override the model's template: chatml | llama3 | gemma | none");
+  eval_cmd->add_option("--system", eval.system_prompt, "System message (\"\" = none; ifeval never uses one)");
+  eval_cmd->add_option("--resamples", eval.resamples, "Bootstrap resamples")->check(CLI::Range(100, 1000000));
+  eval_cmd->add_flag("-q,--quiet", eval.quiet, "No progress on stderr");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -86,6 +109,7 @@ int main(int argc, char** argv) {
     if (*inspect_cmd) return InspectCommand(inspect);
     if (*pull_cmd) return PullCommand(pull);
     if (*bench_cmd) return BenchCommand(bench);
+    if (*eval_cmd) return EvalCommand(eval);
   } catch (const Error& e) {
     std::fflush(stdout);
     std::fprintf(stderr, "entropix: error: %s\n", e.what());

@@ -1,0 +1,40 @@
+// IFEval instruction checkers (Zhou et al. 2023, arXiv:2311.07911),
+// written from the paper's and the reference checker's documented rules.
+//
+// Each checker answers: does `response` follow instruction `id` with its
+// keyword arguments? Checks that need a language identifier
+// (language:response_language) return kSkipped and are counted as skipped.
+// change_case:english_capital / english_lowercase check the case only; their
+// "in English" part is not verified offline (docs/EVALUATION.md).
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace entropix {
+
+enum class CheckResult { kFollowed, kNotFollowed, kSkipped };
+
+// kwargs: the instruction's argument object from input_data.jsonl
+// (null-valued fields are ignored). `prompt` is needed by
+// combination:repeat_prompt's fallback. Unknown ids return kSkipped.
+CheckResult CheckInstruction(std::string_view id, const nlohmann::json& kwargs, std::string_view response);
+
+// The instruction ids this build checks (24 of IFEval's 25).
+const std::vector<std::string>& CheckedInstructionIds();
+
+// The loose variants of a response: itself, without its first line, without
+// its last line, without both, and each of those with every '*' removed.
+std::vector<std::string> LooseVariants(std::string_view response);
+
+// Strict: the response as is. Loose: any non-empty variant passes.
+CheckResult CheckStrict(std::string_view id, const nlohmann::json& kwargs, std::string_view response);
+CheckResult CheckLoose(std::string_view id, const nlohmann::json& kwargs, std::string_view response);
+
+// Helpers exposed for tests.
+int CountWords(std::string_view text);      // runs of letters/digits/underscore
+int CountSentences(std::string_view text);  // see ifeval_checkers.cc
+
+}  // namespace entropix

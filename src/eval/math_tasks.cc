@@ -1,0 +1,233 @@
+#include "eval/math_tasks.h"
+
+#include <cstdio>
+#include <optional>
+
+#include "core/error.h"
+#include "eval/answer_extract.h"
+
+namespace entropix {
+namespace {
+
+// ---------------------------------------------------------------- GSM8K
+
+constexpr const char* kGsm8kInstruction =
+    "Solve the following math problem step by step. At the end, write the final answer as "
+    "\"The answer is N.\" where N is a number.";
+
+class Gsm8kTask : public Task {
+ public:
+  explicit Gsm8kTask(const TaskOptions& o) : options_(o) {
+    path_ = o.data.empty() ? DefaultDataDir() + "/gsm8k/train.jsonl" : o.data;
+    const auto rows = ReadJsonl(path_);
+    // Exemplars: the first `shots` rows of the train split. When the items
+    // come from the same file, they are not asked as questions.
+    const std::string train = DefaultDataDir() + "/gsm8k/train.jsonl";
+    std::vector<nlohmann::json> train_rows;
+    const bool same_file = o.data.empty() || o.data == train;
+    if (o.shots > 0) train_rows = same_file ? rows : ReadJsonl(train);
+    if (o.shots > static_cast<int>(train_rows.size()) && o.shots > 0) {
+      throw Error(ErrorCode::kInvalidArgument, "--shots is larger than the train split");
+    }
+    std::string shots_text;
+    for (int s = 0; s < o.shots; ++s) {
+      const auto& r = train_rows[s];
+      std::string solution = StripCalculatorAnnotations(r.at("answer").get<std::string>());
+      const size_t hash = solution.rfind("####");
+      const std::string final = Gsm8kReferenceNumber(solution);
+      solution = solution.substr(0, hash);
+      while (!solution.empty() && (solution.back() == '\n' || solution.back() == ' ')) solution.pop_back();
+      shots_text += "Question: " + r.at("question").get<std::string>() + "\nAnswer: " + solution +
+                    "\nThe answer is " + final + ".\n\n";
+    }
+    const size_t first = same_file ? static_cast<size_t>(o.shots) : 0;
+    for (size_t i = first; i < rows.size(); ++i) {
+      if (o.limit > 0 && static_cast<int>(items_.size()) >= o.limit) break;
+      const auto& r = rows[i];
+      if (!r.contains("question") || !r.contains("answer")) {
+        throw Error(ErrorCode::kCorruptFile, path_ + ": line " + std::to_string(i + 1) +
+                                                 " lacks \"question\" or \"answer\" (GSM8K format)");
+      }
+      EvalItem item;
+      item.id = std::to_string(i);
+      if (!o.system_prompt.empty()) item.messages.push_back({"system", o.system_prompt});
+      std::string user = std::string(kGsm8kInstruction) + "\n\n" + shots_text + "Question: " +
+                         r["question"].get<std::string>() + (o.shots > 0 ? "\nAnswer:" : "");
+      item.messages.push_back({"user", user});
+      item.reference = Gsm8kReferenceNumber(r["answer"].get<std::string>());
+      items_.push_back(std::move(item));
+    }
+  }
+  std::string name() const override { return "gsm8k"; }
+  int default_max_tokens() const override { return 384; }
+  const std::vector<EvalItem>& items() const override { return items_; }
+  ItemScore Score(const EvalItem& item, std::string_view response) const override {
+    ItemScore s;
+    const auto got = ExtractFinalNumber(response);
+    s.extracted = got.value_or("");
+    s.value = got && *got == item.reference ? 1.0 : 0.0;
+    return s;
+  }
+  nlohmann::json Identity() const override {
+    return {{"task", "gsm8k"}, {"data", path_}, {"shots", options_.shots}, {"system", options_.system_prompt}};
+  }
+
+ private:
+  TaskOptions options_;
+  std::string path_;
+  std::vector<EvalItem> items_;
+};
+
+// ---------------------------------------------------------------- arith
+
+// SplitMix64 for item generation: the items depend only on (seed, index).
+uint64_t Mix(uint64_t x) {
+  x += 0x9E3779B97F4A7C15ull;
+  x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
+  x = (x ^ (x >> 27)) * 0x94D049BB133111EBull;
+  return x ^ (x >> 31);
+}
+
+class ItemRng {
+ public:
+  ItemRng(uint64_t seed, uint64_t index) : state_(Mix(seed ^ Mix(index))) {}
+  int64_t Range(int64_t lo, int64_t hi) {  // inclusive
+    state_ = Mix(state_);
+    return lo + static_cast<int64_t>(state_ % static_cast<uint64_t>(hi - lo + 1));
+  }
+
+ private:
+  uint64_t state_;
+};
+
+std::string Decimal(int64_t units, int places) {  // units / 10^places as text
+  std::string s = std::to_string(units < 0 ? -units : units);
+  if (places > 0) {
+    while (static_cast<int>(s.size()) <= places) s.insert(s.begin(), '0');
+    s.insert(s.end() - places, '.');
+  }
+  return (units < 0 ? "-" : "") + s;
+}
+
+struct ArithQuestion {
+  std::string text, answer;
+  bool comparison = false;
+  std::string a, b;  // the comparison's candidates
+};
+
+// Difficulty 1: one- and two-digit + and -, comparisons like 9.9 vs 9.11.
+// Difficulty 2: three-digit + and -, two-digit x, two-place decimals.
+// Difficulty 3: a x b + c with two- and three-digit operands, three-place decimals.
+ArithQuestion MakeArithQuestion(uint64_t seed, uint64_t index, int difficulty) {
+  ItemRng rng(seed, index);
+  ArithQuestion q;
+  const int kind = static_cast<int>(rng.Range(0, 3));  // 0..2 arithmetic, 3 comparison
+  if (kind == 3) {
+    // Same integer part, fractional parts of different lengths: the trap is
+    // reading "9.11" as larger than "9.9" because 11 > 9.
+    const int places_long = difficulty + 1;
+    const int64_t whole = rng.Range(1, difficulty == 1 ? 9 : 99);
+    int64_t short_frac = rng.Range(1, 9);  // one decimal place
+    int64_t pow = 1;
+    for (int i = 0; i < places_long; ++i) pow *= 10;
+    int64_t long_frac = rng.Range(pow / 10 + 1, pow - 1);
+    if (long_frac % 10 == 0) long_frac += 1;
+    if (long_frac * 10 == short_frac * pow) long_frac += 1;
+    const std::string s1 = Decimal(whole * 10 + short_frac, 1);
+    const std::string s2 = Decimal(whole * pow + long_frac, places_long);
+    const bool first_larger = short_frac * pow > long_frac * 10;
+    const bool swap = rng.Range(0, 1) == 1;
+    q.a = swap ? s2 : s1;
+    q.b = swap ? s1 : s2;
+    q.comparison = true;
+    q.answer = first_larger ? s1 : s2;
+    q.text = "Which is larger, " + q.a + " or " + q.b + "? Answer with the larger number.";
+    return q;
+  }
+  int64_t x = 0, y = 0, z = 0;
+  std::string op;
+  int64_t result = 0;
+  if (difficulty == 1) {
+    x = rng.Range(2, 99), y = rng.Range(2, 9 + 90 * (kind == 0));
+    op = kind == 1 ? "-" : "+";
+    result = op == "+" ? x + y : x - y;
+  } else if (difficulty == 2) {
+    if (kind == 2) {
+      x = rng.Range(11, 99), y = rng.Range(11, 99), op = "*", result = x * y;
+    } else {
+      x = rng.Range(100, 999), y = rng.Range(100, 999), op = kind == 1 ? "-" : "+";
+      result = op == "+" ? x + y : x - y;
+    }
+  } else {
+    x = rng.Range(12, 99), y = rng.Range(12, 999), z = rng.Range(100, 9999);
+    op = kind == 1 ? "* - " : "* + ";
+    result = op == "* + " ? x * y + z : x * y - z;
+  }
+  if (difficulty == 3) {
+    q.text = "What is " + std::to_string(x) + " * " + std::to_string(y) + (kind == 1 ? " - " : " + ") +
+             std::to_string(z) + "?";
+  } else {
+    q.text = "What is " + std::to_string(x) + " " + op + " " + std::to_string(y) + "?";
+  }
+  q.text += " Answer with the number.";
+  q.answer = std::to_string(result);
+  return q;
+}
+
+class ArithTask : public Task {
+ public:
+  explicit ArithTask(const TaskOptions& o) : options_(o) {
+    if (o.difficulty < 1 || o.difficulty > 3) throw Error(ErrorCode::kInvalidArgument, "--difficulty must be 1, 2 or 3");
+    const int n = o.limit > 0 ? o.limit : 200;
+    for (int i = 0; i < n; ++i) {
+      const ArithQuestion q = MakeArithQuestion(o.seed, static_cast<uint64_t>(i), o.difficulty);
+      EvalItem item;
+      item.id = std::to_string(i);
+      if (!o.system_prompt.empty()) item.messages.push_back({"system", o.system_prompt});
+      item.messages.push_back({"user", q.text});
+      item.reference = q.answer;
+      if (q.comparison) item.data = {{"kind", "comparison"}, {"candidates", {q.a, q.b}}};
+      else item.data = {{"kind", "arithmetic"}};
+      items_.push_back(std::move(item));
+    }
+  }
+  std::string name() const override { return "arith"; }
+  int default_max_tokens() const override { return 64; }
+  const std::vector<EvalItem>& items() const override { return items_; }
+  ItemScore Score(const EvalItem& item, std::string_view response) const override {
+    ItemScore s;
+    std::optional<std::string> got;
+    if (item.data.value("kind", "") == "comparison") {
+      got = FirstCandidateMentioned(response, item.data["candidates"][0], item.data["candidates"][1]);
+    } else {
+      got = ExtractFinalNumber(response);
+    }
+    s.extracted = got.value_or("");
+    s.value = got && *got == item.reference ? 1.0 : 0.0;
+    return s;
+  }
+  nlohmann::json Identity() const override {
+    return {{"task", "arith"}, {"item_seed", options_.seed}, {"difficulty", options_.difficulty},
+            {"system", options_.system_prompt}};
+  }
+
+ private:
+  TaskOptions options_;
+  std::vector<EvalItem> items_;
+};
+
+}  // namespace
+
+std::optional<std::string> FirstCandidateMentioned(std::string_view response, const std::string& a,
+                                                   const std::string& b) {
+  const auto na = NormalizeNumber(a), nb = NormalizeNumber(b);
+  for (const std::string& n : FindNumbers(response)) {
+    if (n == na || n == nb) return n;
+  }
+  return std::nullopt;
+}
+
+std::unique_ptr<Task> MakeGsm8kTask(const TaskOptions& o) { return std::make_unique<Gsm8kTask>(o); }
+std::unique_ptr<Task> MakeArithTask(const TaskOptions& o) { return std::make_unique<ArithTask>(o); }
+
+}  // namespace entropix

@@ -1,0 +1,45 @@
+#include "eval/task.h"
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+
+#include "core/error.h"
+#include "eval/math_tasks.h"
+#include "eval/text_tasks.h"
+
+namespace entropix {
+
+std::unique_ptr<Task> MakeTask(const TaskOptions& o) {
+  if (o.name == "gsm8k") return MakeGsm8kTask(o);
+  if (o.name == "arith") return MakeArithTask(o);
+  if (o.name == "ifeval") return MakeIfevalTask(o);
+  if (o.name == "loops") return MakeLoopsTask(o);
+  throw Error(ErrorCode::kInvalidArgument, "unknown task '" + o.name + "': use gsm8k, ifeval, arith or loops");
+}
+
+std::string DefaultDataDir() {
+  if (const char* env = std::getenv("ENTROPIX_DATA_DIR"); env && env[0]) return env;
+  for (const char* candidate : {"../shared/data", "shared/data", "../../shared/data"}) {
+    if (std::filesystem::is_directory(candidate)) return candidate;
+  }
+  return "../shared/data";
+}
+
+std::vector<nlohmann::json> ReadJsonl(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) throw Error(ErrorCode::kIo, "cannot read '" + path + "' (pass --data FILE)");
+  std::vector<nlohmann::json> rows;
+  std::string line;
+  int n = 0;
+  while (std::getline(in, line)) {
+    ++n;
+    if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
+    auto j = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
+    if (!j.is_object()) throw Error(ErrorCode::kCorruptFile, path + ": line " + std::to_string(n) + " is not a JSON object");
+    rows.push_back(std::move(j));
+  }
+  return rows;
+}
+
+}  // namespace entropix
