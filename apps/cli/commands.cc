@@ -16,6 +16,7 @@
 #include "io/gguf_dump.h"
 #include "model/model.h"
 #include "runtime/policy_factory.h"
+#include "runtime/prompt.h"
 #include "runtime/session.h"
 #include "runtime/trace.h"
 #include "sampling/calibration.h"
@@ -79,33 +80,11 @@ namespace {
 // with --chat), raw otherwise. *chat_out: whether the template was applied.
 std::vector<int32_t> BuildPrompt(const Model& model, const Tokenizer& tokenizer, const PromptArgs& a,
                                  const std::string& user_text, bool* chat_out) {
-  const std::string_view tmpl_src = model.file().GetStringOr("tokenizer.chat_template", "");
-  bool chat = !a.force_raw && (a.force_chat || !tmpl_src.empty() || !a.chat_template.empty());
-  std::vector<int32_t> prompt;
-  if (chat) {
-    ChatTemplate tmpl;
-    if (!a.chat_template.empty()) {
-      tmpl = ChatTemplateFor(ParseChatFormat(a.chat_template));
-      if (tmpl.format == ChatFormat::kNone) chat = false;
-    } else if (!tmpl_src.empty()) {
-      tmpl = DetectChatTemplate(tmpl_src);
-    } else {
-      throw Error(ErrorCode::kInvalidArgument,
-                  "--chat: this model has no chat template; pass --chat-template chatml|llama3|gemma");
-    }
-    if (chat) {
-      std::vector<ChatMessage> messages;
-      if (!a.template_system && !a.system_prompt.empty()) messages.push_back({"system", a.system_prompt});
-      messages.push_back({"user", user_text});
-      const std::string text = RenderChat(tmpl, messages, /*add_generation_prompt=*/true);
-      // Templates that spell out the BOS token (Llama 3, Gemma) must not get a second one.
-      const bool add_bos = tokenizer.add_bos_default() && !tmpl.renders_bos;
-      prompt = tokenizer.Encode(text, add_bos, /*parse_special=*/true);
-    }
-  }
-  if (!chat) prompt = tokenizer.Encode(user_text, tokenizer.add_bos_default(), /*parse_special=*/false);
-  if (chat_out) *chat_out = chat;
-  return prompt;
+  std::vector<ChatMessage> messages;
+  if (!a.template_system && !a.system_prompt.empty()) messages.push_back({"system", a.system_prompt});
+  messages.push_back({"user", user_text});
+  const PromptFormat format{a.force_raw, a.force_chat, a.chat_template};
+  return EncodeConversation(model, tokenizer, format, messages, chat_out);
 }
 
 // The policy configuration of `run` from its flags (see SamplerArgs).

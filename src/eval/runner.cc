@@ -117,28 +117,6 @@ std::vector<SamplerSpec> ParseSamplers(const std::string& list, const Model& mod
   return out;
 }
 
-std::vector<int32_t> EncodeConversation(const Model& model, const Tokenizer& tokenizer, const PromptFormat& f,
-                                        std::span<const ChatMessage> messages) {
-  const std::string_view tmpl_src = model.file().GetStringOr("tokenizer.chat_template", "");
-  ChatTemplate tmpl;  // kNone: the contents joined by "\n"
-  if (!f.force_raw) {
-    if (!f.chat_template.empty()) tmpl = ChatTemplateFor(ParseChatFormat(f.chat_template));
-    else if (!tmpl_src.empty()) tmpl = DetectChatTemplate(tmpl_src);
-  }
-  if (tmpl.format == ChatFormat::kNone) {
-    // No template: a raw prompt without the system message (a base model
-    // would just continue it as text).
-    std::vector<ChatMessage> rest;
-    for (const auto& m : messages) {
-      if (m.role != "system") rest.push_back(m);
-    }
-    return tokenizer.Encode(RenderChat(tmpl, rest, false), tokenizer.add_bos_default(), /*parse_special=*/false);
-  }
-  const std::string text = RenderChat(tmpl, messages, /*add_generation_prompt=*/true);
-  // Templates that spell out the BOS token (Llama 3, Gemma) must not get a second one.
-  return tokenizer.Encode(text, tokenizer.add_bos_default() && !tmpl.renders_bos, /*parse_special=*/true);
-}
-
 std::vector<json> ReadResults(const std::string& out_dir) {
   std::vector<json> out;
   std::ifstream in(fs::path(out_dir) / "results.jsonl");

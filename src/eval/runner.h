@@ -14,6 +14,8 @@
 // stream, and a rerun reproduces each record exactly.
 #pragma once
 
+#include "runtime/prompt.h"
+
 #include <cstdint>
 #include <functional>
 #include <nlohmann/json.hpp>
@@ -39,13 +41,6 @@ struct SamplerSpec {
 // with that profile). The labels must be distinct.
 std::vector<SamplerSpec> ParseSamplers(const std::string& comma_list, const Model& model);
 
-// How an item's messages become tokens (as `entropix run` does it).
-struct PromptFormat {
-  bool force_raw = false;     // never apply a chat template
-  std::string chat_template;  // "" = the model's; else chatml | llama3 | gemma | none
-};
-std::vector<int32_t> EncodeConversation(const Model& model, const Tokenizer& tokenizer, const PromptFormat& format,
-                                        std::span<const ChatMessage> messages);
 
 struct EvalOptions {
   std::string out_dir;

@@ -1,0 +1,34 @@
+// How a conversation becomes prompt tokens: the one place that decides
+// whether a chat template applies (the model's, or an override), renders it,
+// and sets BOS and special-token parsing. `entropix run` and `entropix eval`
+// both use it, so a sampler sees the same prompt in both.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "tokenizer/chat_template.h"
+
+namespace entropix {
+
+class Model;
+class Tokenizer;
+
+struct PromptFormat {
+  bool force_raw = false;     // never apply a chat template
+  bool force_chat = false;    // require one (error if the model has none and no override)
+  std::string chat_template;  // "" = the model's; else chatml | llama3 | gemma | none
+};
+
+// Without a template (base models, --raw, --chat-template none) the
+// non-system contents are joined by "\n" and encoded as plain text (special
+// token texts are not parsed). With one, the rendered conversation ends with
+// the assistant's generation prompt. *chat_applied tells which happened.
+std::vector<int32_t> EncodeConversation(const Model& model, const Tokenizer& tokenizer,
+                                        const PromptFormat& format,
+                                        std::span<const ChatMessage> messages,
+                                        bool* chat_applied = nullptr);
+
+}  // namespace entropix
