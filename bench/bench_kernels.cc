@@ -114,7 +114,8 @@ constexpr GgmlType kTypes[] = {GgmlType::Q4_1, GgmlType::Q8_0, GgmlType::Q4_K, G
                                GgmlType::Q4_0, GgmlType::Q5_0, GgmlType::Q5_1, GgmlType::Q5_K,
                                GgmlType::F32,  GgmlType::F16,  GgmlType::BF16};
 
-void BM_Matvec(benchmark::State& state, Isa isa, GgmlType t, Shape s, bool cold) {
+void BM_Matvec(benchmark::State& state, Isa isa, GgmlType t, Shape s, bool cold,
+               ActPrecision prec) {
   const KernelTable& k = GetKernels(isa);
   const size_t row_bytes = RowBytes(t, s.cols), matrix_bytes = row_bytes * s.rows;
   const size_t copies = cold ? kPoolBytes / matrix_bytes : 1;
@@ -126,14 +127,14 @@ void BM_Matvec(benchmark::State& state, Isa isa, GgmlType t, Shape s, bool cold)
   std::normal_distribution<float> normal;
   std::vector<float> x(s.cols), y(s.rows);
   for (float& v : x) v = normal(rng);
-  Buffer xq = Allocate(ActivationBytes(t, s.cols));
-  k.quantize_activation(t, x.data(), xq.get(), s.cols);
+  Buffer xq = Allocate(ActivationBytes(t, s.cols, prec));
+  k.Prepare(prec, t, x.data(), xq.get(), s.cols);
   const int64_t n_threads = state.threads(), tid = state.thread_index();
   const int64_t r0 = s.rows * tid / n_threads, r1 = s.rows * (tid + 1) / n_threads;
   size_t c = 0;
   for (auto _ : state) {
     const uint8_t* w = pool + c * matrix_bytes + r0 * row_bytes;
-    k.matvec(t, w, row_bytes, r1 - r0, s.cols, xq.get(), y.data() + r0);
+    k.Matvec(prec, t, w, row_bytes, r1 - r0, s.cols, xq.get(), y.data() + r0);
     benchmark::DoNotOptimize(y.data());
     if (++c == copies) c = 0;
   }
@@ -150,14 +151,21 @@ void Register() {
     for (Isa isa : isas) {
       for (const Shape& s : kShapes) {
         if (s.cols % TypeTraits(t).block_elems != 0) continue;
-        const std::string base = std::string("matvec/") + TypeName(t) + "/" + IsaName(isa) + "/" +
-                                 std::to_string(s.rows) + "x" + std::to_string(s.cols);
-        benchmark::RegisterBenchmark((base + "/hot").c_str(), BM_Matvec, isa, t, s, false);
-        benchmark::RegisterBenchmark((base + "/cold").c_str(), BM_Matvec, isa, t, s, true);
-        if (isa != Isa::kScalar && s.rows * s.cols >= 1536 * 1536) {
-          benchmark::RegisterBenchmark((base + "/cold").c_str(), BM_Matvec, isa, t, s, true)
-              ->Threads(2)
-              ->UseRealTime();
+        // matvec/...: 8-bit activations (kQ8); matvec_f32/...: float activations
+        // (kF32; float weight types are the same kernel in both).
+        for (ActPrecision prec : {ActPrecision::kQ8, ActPrecision::kF32}) {
+          if (prec == ActPrecision::kF32 && TypeTraits(t).block_elems == 1) continue;
+          const std::string base =
+              std::string(prec == ActPrecision::kF32 ? "matvec_f32/" : "matvec/") + TypeName(t) +
+              "/" + IsaName(isa) + "/" + std::to_string(s.rows) + "x" + std::to_string(s.cols);
+          benchmark::RegisterBenchmark((base + "/hot").c_str(), BM_Matvec, isa, t, s, false, prec);
+          benchmark::RegisterBenchmark((base + "/cold").c_str(), BM_Matvec, isa, t, s, true, prec);
+          if (isa != Isa::kScalar && s.rows * s.cols >= 1536 * 1536) {
+            benchmark::RegisterBenchmark((base + "/cold").c_str(), BM_Matvec, isa, t, s, true,
+                                         prec)
+                ->Threads(2)
+                ->UseRealTime();
+          }
         }
       }
     }

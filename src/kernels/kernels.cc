@@ -1,6 +1,7 @@
 // ISA detection, activation formats, and the kernel table for each ISA.
 #include "kernels/kernels.h"
 
+#include <atomic>
 #include <cstdlib>
 #include <cstring>
 #include <string>
@@ -85,7 +86,35 @@ Isa DetectIsa() {
   return Isa::kScalar;
 }
 
-GgmlType ActivationType(GgmlType weight_type) {
+const char* ActPrecisionName(ActPrecision p) { return p == ActPrecision::kF32 ? "f32" : "q8"; }
+
+ActPrecision ParseActPrecision(const char* name) {
+  if (std::strcmp(name, "q8") == 0) return ActPrecision::kQ8;
+  if (std::strcmp(name, "f32") == 0) return ActPrecision::kF32;
+  throw Error(ErrorCode::kInvalidArgument,
+              std::string("activation precision '") + name + "' is not one of q8, f32");
+}
+
+namespace {
+constexpr ActPrecision kBuiltinActPrecision = ActPrecision::kF32;
+
+std::atomic<ActPrecision>& DefaultActPrecisionSlot() {
+  static std::atomic<ActPrecision> slot([] {
+    const char* env = std::getenv("ENTROPIX_ACT_PRECISION");
+    if (env != nullptr && *env != '\0') return ParseActPrecision(env);
+    return kBuiltinActPrecision;
+  }());
+  return slot;
+}
+}  // namespace
+
+ActPrecision DefaultActPrecision() { return DefaultActPrecisionSlot().load(std::memory_order_relaxed); }
+void SetDefaultActPrecision(ActPrecision p) {
+  DefaultActPrecisionSlot().store(p, std::memory_order_relaxed);
+}
+
+GgmlType ActivationType(GgmlType weight_type, ActPrecision p) {
+  if (p == ActPrecision::kF32) return GgmlType::F32;
   switch (weight_type) {
     case GgmlType::F32:
     case GgmlType::F16:
@@ -108,19 +137,32 @@ GgmlType ActivationType(GgmlType weight_type) {
   return GgmlType::F32;
 }
 
-size_t ActivationBytes(GgmlType weight_type, int64_t n) {
+size_t ActivationBytes(GgmlType weight_type, int64_t n, ActPrecision p) {
+  if (p == ActPrecision::kF32) {
+    const bool blocked = TypeTraits(weight_type).block_elems > 1;
+    return static_cast<size_t>(n) * sizeof(float) +
+           (blocked ? static_cast<size_t>(n / 32) * sizeof(float) : 0);
+  }
   return RowBytes(ActivationType(weight_type), n);
 }
 
 const KernelTable& GetKernels(Isa isa) {
   ENTROPIX_CHECK(CpuHas(isa));
-  static const KernelTable kScalar = {Isa::kScalar, QuantizeActivationRef, MatvecRef,
-                                      DequantizeRowRef, MatmulTiled<MatvecRef>};
+  static const KernelTable kScalar = {
+      Isa::kScalar,     QuantizeActivationRef, MatvecRef,       DequantizeRowRef,
+      MatmulTiled<MatvecRef>, PrepareF32ActRef, MatvecF32ActRef, MatmulTiled<MatvecF32ActRef>};
 #if defined(ENTROPIX_KERNELS_X86)
-  static const KernelTable kAvx2 = {Isa::kAvx2, QuantizeActivationAvx2, MatvecAvx2,
-                                    DequantizeRowAvx2, MatmulTiled<MatvecAvx2>};
-  static const KernelTable kAvx512 = {Isa::kAvx512, QuantizeActivationAvx512, MatvecAvx512,
-                                      DequantizeRowAvx512, MatmulTiled<MatvecAvx512>};
+  static const KernelTable kAvx2 = {
+      Isa::kAvx2,       QuantizeActivationAvx2,   MatvecAvx2,       DequantizeRowAvx2,
+      MatmulTiled<MatvecAvx2>, PrepareF32ActRef, MatvecF32ActAvx2, MatmulTiled<MatvecF32ActAvx2>};
+  static const KernelTable kAvx512 = {Isa::kAvx512,
+                                      QuantizeActivationAvx512,
+                                      MatvecAvx512,
+                                      DequantizeRowAvx512,
+                                      MatmulTiled<MatvecAvx512>,
+                                      PrepareF32ActRef,
+                                      MatvecF32ActAvx512,
+                                      MatmulTiled<MatvecF32ActAvx512>};
   if (isa == Isa::kAvx2) return kAvx2;
   if (isa == Isa::kAvx512) return kAvx512;
 #endif

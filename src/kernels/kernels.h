@@ -23,10 +23,30 @@ const char* IsaName(Isa isa);
 // ENTROPIX_ISA=scalar|avx2|avx512 when set (for tests and comparisons).
 Isa DetectIsa();
 
-// The partner format activations are quantised to for weights of `type`.
-GgmlType ActivationType(GgmlType weight_type);
-// Bytes needed for `n` activations in ActivationType(weight_type).
-size_t ActivationBytes(GgmlType weight_type, int64_t n);
+// Activation precision of the quantised matvecs.
+//   kQ8:  the activation is quantised to 8 bits (Q8_0/Q8_1/Q8_K, as
+//         llama.cpp) and dotted in integers: fastest, but the rounding of x
+//         perturbs logits by ~0.1-0.4 nats on small models.
+//   kF32: quantised weights x float32 activations: weights are dequantised
+//         in registers and dotted with x by float FMA; the result equals the
+//         float64 dot of the dequantised weights and x to float rounding.
+enum class ActPrecision { kQ8, kF32 };
+const char* ActPrecisionName(ActPrecision p);  // "q8" / "f32"
+// "q8" / "f32" -> precision; anything else throws Error(kInvalidArgument).
+ActPrecision ParseActPrecision(const char* name);
+// Process-wide precision used by the model's MatMul. Initially from the
+// environment variable ENTROPIX_ACT_PRECISION=q8|f32 when set, else kF32.
+ActPrecision DefaultActPrecision();
+void SetDefaultActPrecision(ActPrecision p);
+
+// The format activations are prepared in for weights of `type`: with kQ8
+// the partner format (F32 for float weights); with kF32 always F32.
+GgmlType ActivationType(GgmlType weight_type, ActPrecision p = ActPrecision::kQ8);
+// Bytes needed for `n` prepared activations. kF32 layout: x[0..n) as float,
+// then, for block-quantised weight types only, n/32 floats: the sum of each
+// 32 consecutive elements of x (rounded from a double sum), used for the
+// min/offset terms of Q4_1/Q5_1/Q4_K/Q5_K.
+size_t ActivationBytes(GgmlType weight_type, int64_t n, ActPrecision p = ActPrecision::kQ8);
 
 struct KernelTable {
   Isa isa;
@@ -48,6 +68,32 @@ struct KernelTable {
   void (*matmul)(GgmlType weight_type, const void* w, size_t row_bytes, int64_t n_rows,
                  int64_t n_cols, const void* xq, size_t xq_stride, int64_t n_tokens, float* y,
                  int64_t y_stride);
+
+  // Float-activation path (ActPrecision::kF32), same contracts as above:
+  // prepare_f32act writes ActivationBytes(weight_type, n, kF32) bytes;
+  // matvec_f32act / matmul_f32act take that buffer as xq.
+  void (*prepare_f32act)(GgmlType weight_type, const float* x, void* dst, int64_t n);
+  void (*matvec_f32act)(GgmlType weight_type, const void* w, size_t row_bytes, int64_t n_rows,
+                        int64_t n_cols, const void* xq, float* y);
+  void (*matmul_f32act)(GgmlType weight_type, const void* w, size_t row_bytes, int64_t n_rows,
+                        int64_t n_cols, const void* xq, size_t xq_stride, int64_t n_tokens,
+                        float* y, int64_t y_stride);
+
+  // Dispatch on precision.
+  void Prepare(ActPrecision p, GgmlType weight_type, const float* x, void* dst, int64_t n) const {
+    (p == ActPrecision::kF32 ? prepare_f32act : quantize_activation)(weight_type, x, dst, n);
+  }
+  void Matvec(ActPrecision p, GgmlType weight_type, const void* w, size_t row_bytes,
+              int64_t n_rows, int64_t n_cols, const void* xq, float* y) const {
+    (p == ActPrecision::kF32 ? matvec_f32act : matvec)(weight_type, w, row_bytes, n_rows, n_cols,
+                                                        xq, y);
+  }
+  void Matmul(ActPrecision p, GgmlType weight_type, const void* w, size_t row_bytes,
+              int64_t n_rows, int64_t n_cols, const void* xq, size_t xq_stride, int64_t n_tokens,
+              float* y, int64_t y_stride) const {
+    (p == ActPrecision::kF32 ? matmul_f32act : matmul)(weight_type, w, row_bytes, n_rows, n_cols,
+                                                        xq, xq_stride, n_tokens, y, y_stride);
+  }
 };
 
 // Determinism: matvec computes each row with the same instruction sequence

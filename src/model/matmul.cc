@@ -8,13 +8,16 @@ namespace entropix {
 void MatMul(const WeightView& w, const float* x, int n_tokens, float* y, const float* bias,
             std::vector<uint8_t>& xq_scratch, ThreadPool& pool) {
   const KernelTable& k = GetKernels();
+  // kF32: quantised weights x float activations (exact to float rounding);
+  // kQ8: activations quantised to 8 bits as llama.cpp (SetDefaultActPrecision).
+  const ActPrecision prec = DefaultActPrecision();
   const int64_t rows = w.rows, cols = w.cols;
-  // Rows of quantised activations start 64-byte aligned (kernels need 4).
-  const size_t xq_bytes = (ActivationBytes(w.type, cols) + 63) / 64 * 64;
+  // Rows of prepared activations start 64-byte aligned (kernels need 4).
+  const size_t xq_bytes = (ActivationBytes(w.type, cols, prec) + 63) / 64 * 64;
   if (xq_scratch.size() < xq_bytes * n_tokens) xq_scratch.resize(xq_bytes * n_tokens);
   uint8_t* xq = xq_scratch.data();
   for (int t = 0; t < n_tokens; ++t) {
-    k.quantize_activation(w.type, x + t * cols, xq + t * xq_bytes, cols);
+    k.Prepare(prec, w.type, x + t * cols, xq + t * xq_bytes, cols);
   }
   // Chunks of rows small enough to balance threads, large enough to amortise
   // the dispatch; for a batch, each chunk of W stays in cache while every
@@ -24,9 +27,9 @@ void MatMul(const WeightView& w, const float* x, int n_tokens, float* y, const f
   grain = grain < 16 ? 16 : (grain + 15) / 16 * 16;
   pool.ParallelFor(rows, grain, [&](int64_t begin, int64_t end) {
     if (n_tokens == 1) {
-      k.matvec(w.type, w.row(begin), w.row_bytes, end - begin, cols, xq, y + begin);
+      k.Matvec(prec, w.type, w.row(begin), w.row_bytes, end - begin, cols, xq, y + begin);
     } else {
-      k.matmul(w.type, w.row(begin), w.row_bytes, end - begin, cols, xq, xq_bytes, n_tokens,
+      k.Matmul(prec, w.type, w.row(begin), w.row_bytes, end - begin, cols, xq, xq_bytes, n_tokens,
                y + begin, rows);
     }
     if (bias) {

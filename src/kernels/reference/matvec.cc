@@ -214,4 +214,148 @@ void MatvecRef(GgmlType type, const void* w, size_t row_bytes, int64_t n_rows, i
   }
 }
 
+namespace {
+
+// Float-activation rows (see reference.h): everything in double.
+// Q4_0/Q4_1/Q5_0/Q5_1/Q8_0: integer values v_j of block b (offset removed
+// for the _0 types), term d * sum v_j x_j [+ m * S_b].
+template <typename Block>
+double RowF32Act32(const Block* x, const float* a, const float* sums, int64_t nb,
+                   int offset, bool five, bool has_min) {
+  double sum = 0.0;
+  int v[kQk];
+  for (int64_t i = 0; i < nb; ++i) {
+    if (five) {
+      Unpack5(x[i].qs, reinterpret_cast<const uint8_t*>(&x[i]) + (has_min ? 4 : 2), offset, v);
+    } else {
+      Unpack4(x[i].qs, offset, v);
+    }
+    double s = 0.0;
+    for (int j = 0; j < kQk; ++j) s += static_cast<double>(v[j]) * a[kQk * i + j];
+    uint16_t d;
+    std::memcpy(&d, &x[i], 2);
+    sum += static_cast<double>(Fp16ToFp32(d)) * s;
+    if (has_min) {
+      uint16_t m;
+      std::memcpy(&m, reinterpret_cast<const uint8_t*>(&x[i]) + 2, 2);
+      sum += static_cast<double>(Fp16ToFp32(m)) * sums[i];
+    }
+  }
+  return sum;
+}
+
+double RowF32ActQ8_0(const BlockQ8_0* x, const float* a, int64_t nb) {
+  double sum = 0.0;
+  for (int64_t i = 0; i < nb; ++i) {
+    double s = 0.0;
+    for (int j = 0; j < kQk; ++j) s += static_cast<double>(x[i].qs[j]) * a[kQk * i + j];
+    sum += static_cast<double>(Fp16ToFp32(x[i].d)) * s;
+  }
+  return sum;
+}
+
+template <bool kFiveBit, typename Block>
+double RowF32ActQ45_K(const Block* x, const float* a, const float* sums, int64_t nb) {
+  double sum = 0.0;
+  for (int64_t i = 0; i < nb; ++i) {
+    const float* ab = a + kQkK * i;
+    double si = 0.0, sm = 0.0;
+    for (int k = 0; k < 4; ++k) {
+      const uint8_t* q = x[i].qs + 32 * k;
+      uint8_t sc0, m0, sc1, m1;
+      KScaleMin(x[i].scales, 2 * k, &sc0, &m0);
+      KScaleMin(x[i].scales, 2 * k + 1, &sc1, &m1);
+      double dot0 = 0, dot1 = 0;
+      for (int l = 0; l < 32; ++l) {
+        int lo = q[l] & 0xF, hi = q[l] >> 4;
+        if constexpr (kFiveBit) {
+          lo |= ((x[i].qh[l] >> (2 * k)) & 1) << 4;
+          hi |= ((x[i].qh[l] >> (2 * k + 1)) & 1) << 4;
+        }
+        dot0 += static_cast<double>(lo) * ab[64 * k + l];
+        dot1 += static_cast<double>(hi) * ab[64 * k + 32 + l];
+      }
+      si += sc0 * dot0 + sc1 * dot1;
+      sm += m0 * static_cast<double>(sums[8 * i + 2 * k]) +
+            m1 * static_cast<double>(sums[8 * i + 2 * k + 1]);
+    }
+    sum += static_cast<double>(Fp16ToFp32(x[i].d)) * si -
+           static_cast<double>(Fp16ToFp32(x[i].dmin)) * sm;
+  }
+  return sum;
+}
+
+double RowF32ActQ6_K(const BlockQ6_K* x, const float* a, int64_t nb) {
+  double sum = 0.0;
+  for (int64_t i = 0; i < nb; ++i) {
+    int v[kQkK];
+    for (int h = 0; h < 2; ++h) {
+      const uint8_t* ql = x[i].ql + 64 * h;
+      const uint8_t* qh = x[i].qh + 32 * h;
+      int* o = v + 128 * h;
+      for (int l = 0; l < 32; ++l) {
+        o[l] = ((ql[l] & 0xF) | (((qh[l] >> 0) & 3) << 4)) - 32;
+        o[l + 32] = ((ql[l + 32] & 0xF) | (((qh[l] >> 2) & 3) << 4)) - 32;
+        o[l + 64] = ((ql[l] >> 4) | (((qh[l] >> 4) & 3) << 4)) - 32;
+        o[l + 96] = ((ql[l + 32] >> 4) | (((qh[l] >> 6) & 3) << 4)) - 32;
+      }
+    }
+    double si = 0.0;
+    for (int s = 0; s < kQkK / 16; ++s) {
+      double dot = 0.0;
+      for (int j = 16 * s; j < 16 * s + 16; ++j) dot += static_cast<double>(v[j]) * a[kQkK * i + j];
+      si += x[i].scales[s] * dot;
+    }
+    sum += static_cast<double>(Fp16ToFp32(x[i].d)) * si;
+  }
+  return sum;
+}
+
+}  // namespace
+
+void MatvecF32ActRef(GgmlType type, const void* w, size_t row_bytes, int64_t n_rows,
+                     int64_t n_cols, const void* xq, float* y) {
+  const float* a = static_cast<const float*>(xq);
+  const float* sums = a + n_cols;
+  const int64_t nb32 = n_cols / kQk, nb256 = n_cols / kQkK;
+  for (int64_t r = 0; r < n_rows; ++r) {
+    const void* row = static_cast<const uint8_t*>(w) + static_cast<size_t>(r) * row_bytes;
+    double v = 0.0;
+    switch (type) {
+      case GgmlType::F32:
+      case GgmlType::F16:
+      case GgmlType::BF16:
+        MatvecRef(type, row, row_bytes, 1, n_cols, xq, y + r);
+        continue;
+      case GgmlType::Q4_0:
+        v = RowF32Act32(static_cast<const BlockQ4_0*>(row), a, sums, nb32, 8, false, false);
+        break;
+      case GgmlType::Q4_1:
+        v = RowF32Act32(static_cast<const BlockQ4_1*>(row), a, sums, nb32, 0, false, true);
+        break;
+      case GgmlType::Q5_0:
+        v = RowF32Act32(static_cast<const BlockQ5_0*>(row), a, sums, nb32, 16, true, false);
+        break;
+      case GgmlType::Q5_1:
+        v = RowF32Act32(static_cast<const BlockQ5_1*>(row), a, sums, nb32, 0, true, true);
+        break;
+      case GgmlType::Q8_0:
+        v = RowF32ActQ8_0(static_cast<const BlockQ8_0*>(row), a, nb32);
+        break;
+      case GgmlType::Q4_K:
+        v = RowF32ActQ45_K<false>(static_cast<const BlockQ4_K*>(row), a, sums, nb256);
+        break;
+      case GgmlType::Q5_K:
+        v = RowF32ActQ45_K<true>(static_cast<const BlockQ5_K*>(row), a, sums, nb256);
+        break;
+      case GgmlType::Q6_K:
+        v = RowF32ActQ6_K(static_cast<const BlockQ6_K*>(row), a, nb256);
+        break;
+      default:
+        ENTROPIX_CHECK(!"MatvecF32ActRef: unsupported type");
+    }
+    y[r] = static_cast<float>(v);
+  }
+}
+
 }  // namespace entropix

@@ -80,4 +80,15 @@ void QuantizeActivationRef(GgmlType weight_type, const float* x, void* dst, int6
   }
 }
 
+void PrepareF32ActRef(GgmlType weight_type, const float* x, void* dst, int64_t n) {
+  float* out = static_cast<float*>(dst);
+  std::memcpy(out, x, static_cast<size_t>(n) * sizeof(float));
+  if (TypeTraits(weight_type).block_elems == 1) return;
+  for (int64_t b = 0; b < n / 32; ++b) {
+    double s = 0.0;
+    for (int j = 0; j < 32; ++j) s += x[32 * b + j];
+    out[n + b] = static_cast<float>(s);
+  }
+}
+
 }  // namespace entropix

@@ -24,4 +24,17 @@ void QuantizeActivationRef(GgmlType weight_type, const float* x, void* dst, int6
 void MatvecRef(GgmlType weight_type, const void* w, size_t row_bytes, int64_t n_rows,
                int64_t n_cols, const void* xq, float* y);
 
+// Float-activation path (ActPrecision::kF32). x -> x followed by the per-32
+// sums (see ActivationBytes).
+void PrepareF32ActRef(GgmlType weight_type, const float* x, void* dst, int64_t n);
+// y[r] = dot(row r, x) with x in the kF32 layout. Specification: per block,
+// the dequantised value of every weight (d*q + m, d*(q - 8), d*sc*q - dmin*m,
+// ...) times x, summed in double, with the min/offset parts taken through
+// the stored per-32 sums: e.g. Q4_1 block b: d * sum_j q_j x_j + m * S_b;
+// Q4_K sub-block j: d * sc_j * sum q x - dmin * m_j * S_j. Everything is
+// accumulated in double and rounded to float once at the end. The SIMD code
+// does the same in float (per-block partial sums in 8 lanes).
+void MatvecF32ActRef(GgmlType weight_type, const void* w, size_t row_bytes, int64_t n_rows,
+                     int64_t n_cols, const void* xq, float* y);
+
 }  // namespace entropix

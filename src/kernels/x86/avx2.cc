@@ -26,6 +26,7 @@ void MatvecFloat(GgmlType type, const void* w, size_t row_bytes, int64_t n_rows,
                  const float* x, float* y);
 
 #include "kernels/x86/simd_kernels.inc"
+#include "kernels/x86/simd_f32act.inc"
 
 __m256 LoadF32(const float* p) { return _mm256_loadu_ps(p); }
 __m256 LoadF16(const uint16_t* p) {
@@ -112,6 +113,10 @@ void MatvecAvx2(GgmlType weight_type, const void* w, size_t row_bytes, int64_t n
 }
 void DequantizeRowAvx2(GgmlType type, const void* src, float* dst, int64_t n) {
   avx2::DequantizeRow(type, src, dst, n);
+}
+void MatvecF32ActAvx2(GgmlType weight_type, const void* w, size_t row_bytes, int64_t n_rows,
+                      int64_t n_cols, const void* xq, float* y) {
+  avx2::MatvecF32Act(weight_type, w, row_bytes, n_rows, n_cols, xq, y);
 }
 
 }  // namespace entropix

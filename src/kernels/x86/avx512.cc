@@ -22,6 +22,7 @@ void MatvecFloat(GgmlType type, const void* w, size_t row_bytes, int64_t n_rows,
                  const float* x, float* y);
 
 #include "kernels/x86/simd_kernels.inc"
+#include "kernels/x86/simd_f32act.inc"
 
 __m512 LoadF32(const float* p, __mmask16 m) { return _mm512_maskz_loadu_ps(m, p); }
 __m512 LoadF16(const uint16_t* p, __mmask16 m) {
@@ -96,6 +97,10 @@ void MatvecAvx512(GgmlType weight_type, const void* w, size_t row_bytes, int64_t
 }
 void DequantizeRowAvx512(GgmlType type, const void* src, float* dst, int64_t n) {
   avx512::DequantizeRow(type, src, dst, n);
+}
+void MatvecF32ActAvx512(GgmlType weight_type, const void* w, size_t row_bytes, int64_t n_rows,
+                      int64_t n_cols, const void* xq, float* y) {
+  avx512::MatvecF32Act(weight_type, w, row_bytes, n_rows, n_cols, xq, y);
 }
 
 }  // namespace entropix

@@ -18,11 +18,15 @@ void QuantizeActivationAvx2(GgmlType weight_type, const float* x, void* dst, int
 void MatvecAvx2(GgmlType weight_type, const void* w, size_t row_bytes, int64_t n_rows,
                 int64_t n_cols, const void* xq, float* y);
 void DequantizeRowAvx2(GgmlType type, const void* src, float* dst, int64_t n);
+void MatvecF32ActAvx2(GgmlType weight_type, const void* w, size_t row_bytes, int64_t n_rows,
+                      int64_t n_cols, const void* xq, float* y);
 
 // AVX-512 F/BW/VL/DQ + VNNI (plus the AVX2 set).
 void QuantizeActivationAvx512(GgmlType weight_type, const float* x, void* dst, int64_t n);
 void MatvecAvx512(GgmlType weight_type, const void* w, size_t row_bytes, int64_t n_rows,
                   int64_t n_cols, const void* xq, float* y);
 void DequantizeRowAvx512(GgmlType type, const void* src, float* dst, int64_t n);
+void MatvecF32ActAvx512(GgmlType weight_type, const void* w, size_t row_bytes, int64_t n_rows,
+                        int64_t n_cols, const void* xq, float* y);
 
 }  // namespace entropix
