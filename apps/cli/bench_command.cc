@@ -9,6 +9,7 @@
 
 #include "commands.h"
 #include "io/gguf.h"
+#include "kernels/kernels.h"
 #include "model/model.h"
 #include "runtime/session.h"
 #include "sampling/rng.h"
@@ -25,8 +26,8 @@ double Median(std::vector<double> v) {
 
 int BenchCommand(const BenchArgs& a) {
   using Clock = std::chrono::steady_clock;
-  const std::string path = ResolveModelPath(a.model.model);
-  auto model = Model::Load(path);
+  std::string path;
+  auto model = LoadModel(a.model, &path);
   SessionOptions so;
   so.n_threads = a.model.threads;
   so.context = std::max(a.model.context, a.prompt_tokens + a.gen_tokens + 1);
@@ -61,6 +62,7 @@ int BenchCommand(const BenchArgs& a) {
   if (a.json) {
     nlohmann::json j = {{"model", path},
                         {"threads", session.pool().size()},
+                        {"precision", ActPrecisionName(DefaultActPrecision())},
                         {"prompt_tokens", a.prompt_tokens},
                         {"gen_tokens", a.gen_tokens},
                         {"repetitions", a.repetitions},
@@ -69,11 +71,12 @@ int BenchCommand(const BenchArgs& a) {
                         {"weight_bytes", weight_bytes}};
     std::printf("%s\n", j.dump().c_str());
   } else {
-    std::printf("| model | threads | test | tok/s |\n|---|---|---|---|\n");
-    std::printf("| %s | %d | pp%d | %.1f |\n", model->config().name.c_str(), session.pool().size(),
-                a.prompt_tokens, pp_med);
-    std::printf("| %s | %d | tg%d | %.1f |\n", model->config().name.c_str(), session.pool().size(),
-                a.gen_tokens, tg_med);
+    const char* prec = ActPrecisionName(DefaultActPrecision());
+    std::printf("| model | threads | precision | test | tok/s |\n|---|---|---|---|---|\n");
+    std::printf("| %s | %d | %s | pp%d | %.1f |\n", model->config().name.c_str(), session.pool().size(),
+                prec, a.prompt_tokens, pp_med);
+    std::printf("| %s | %d | %s | tg%d | %.1f |\n", model->config().name.c_str(), session.pool().size(),
+                prec, a.gen_tokens, tg_med);
   }
   return 0;
 }

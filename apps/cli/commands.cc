@@ -13,6 +13,7 @@
 
 #include "core/error.h"
 #include "io/gguf.h"
+#include "kernels/kernels.h"
 #include "io/gguf_dump.h"
 #include "model/model.h"
 #include "runtime/policy_factory.h"
@@ -31,6 +32,27 @@ void AddModelFlags(CLI::App* cmd, ModelArgs& args) {
                   "GGUF file or known model name (default: smollm2-135m, downloaded on first use)");
   cmd->add_option("-t,--threads", args.threads, "Threads (default: all cores)")->check(CLI::Range(1, 256));
   cmd->add_option("-c,--ctx-size", args.context, "Context size in tokens")->check(CLI::Range(16, 1 << 20));
+  cmd->add_option("--precision", args.precision,
+                  "Activation precision of the matrix products: f32 (exact), q8 (8-bit, as llama.cpp; "
+                  "faster on large models), auto (f32 below 1 GiB of weights)")
+      ->check(CLI::IsMember({"auto", "f32", "q8"}))
+      ->capture_default_str();
+}
+
+std::unique_ptr<Model> LoadModel(const ModelArgs& args, std::string* path_out) {
+  const std::string path = ResolveModelPath(args.model);
+  auto model = Model::Load(path);
+  ActPrecision p;
+  if (args.precision == "auto") {
+    uint64_t bytes = 0;
+    for (const auto& t : model->file().tensors()) bytes += t.nbytes;
+    p = bytes < (uint64_t{1} << 30) ? ActPrecision::kF32 : ActPrecision::kQ8;
+  } else {
+    p = ParseActPrecision(args.precision.c_str());
+  }
+  SetDefaultActPrecision(p);
+  if (path_out) *path_out = path;
+  return model;
 }
 
 std::string ResolveModelPath(const std::string& arg) {
@@ -139,8 +161,8 @@ bool UseColor(const std::string& mode) {
 }  // namespace
 
 int RunCommand(const RunArgs& a) {
-  const std::string path = ResolveModelPath(a.model.model);
-  auto model = Model::Load(path);
+  std::string path;
+  auto model = LoadModel(a.model, &path);
   auto tokenizer = Tokenizer::FromGguf(model->file());
   bool chat = false;
   const std::vector<int32_t> prompt = BuildPrompt(*model, *tokenizer, a.prompt_format, a.prompt, &chat);
@@ -282,8 +304,8 @@ std::vector<std::string> ReadCorpus(const std::string& path) {
 }  // namespace
 
 int CalibrateCommand(const CalibrateArgs& a) {
-  const std::string path = ResolveModelPath(a.model.model);
-  auto model = Model::Load(path);
+  std::string path;
+  auto model = LoadModel(a.model, &path);
   auto tokenizer = Tokenizer::FromGguf(model->file());
   std::vector<std::string> prompts = ReadCorpus(a.corpus);
   if (a.max_prompts > 0 && static_cast<int>(prompts.size()) > a.max_prompts) prompts.resize(a.max_prompts);

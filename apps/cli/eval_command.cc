@@ -14,8 +14,8 @@
 namespace entropix {
 
 int EvalCommand(const EvalArgs& a) {
-  const std::string path = ResolveModelPath(a.model.model);
-  auto model = Model::Load(path);
+  std::string path;
+  auto model = LoadModel(a.model, &path);
   auto tokenizer = Tokenizer::FromGguf(model->file());
 
   TaskOptions to;
