@@ -28,6 +28,7 @@
 #include <filesystem>
 #include <vector>
 
+#include "kernels/kernels.h"
 #include "model/model.h"
 #include "test_util.h"
 #include "threading/thread_pool.h"
@@ -39,7 +40,9 @@ constexpr double kTopLogprobTol = 0.6;
 constexpr double kEntropyTol = 0.2;
 constexpr double kTieMargin = 0.5;  // ~2x the noise either engine has against exact arithmetic
 
-void CheckAgainstLlamaCpp(const std::string& golden_file, const std::string& model_file) {
+void CheckAgainstLlamaCpp(const std::string& golden_file, const std::string& model_file,
+                          ActPrecision precision) {
+  SetDefaultActPrecision(precision);
   const std::string path = testing::CachedModel(model_file);
   if (path.empty()) {
     if (testing::ModelsRequired()) FAIL() << model_file << " is not in the model cache";
@@ -92,9 +95,9 @@ void CheckAgainstLlamaCpp(const std::string& golden_file, const std::string& mod
           theirs_max = std::max(theirs_max, b);
         }
         EXPECT_LE(ours, 2.0 * theirs + 0.02) << name;
-        std::printf("[%s] %-12s distance to float64 truth, top-40 |dlogprob| mean (max): ours %.3f (%.3f), "
+        std::printf("[%s %s] %-12s distance to float64 truth, top-40 |dlogprob| mean (max): ours %.3f (%.3f), "
                     "llama.cpp %.3f (%.3f)\n",
-                    golden_file.c_str(), name.c_str(), ours, ours_max, theirs, theirs_max);
+                    golden_file.c_str(), ActPrecisionName(precision), name.c_str(), ours, ours_max, theirs, theirs_max);
       }
     }
 
@@ -124,21 +127,28 @@ void CheckAgainstLlamaCpp(const std::string& golden_file, const std::string& mod
       }
       logits = model->Forward(std::span<const int32_t>(&want[s], 1), cache, ws, pool);
     }
-    std::printf("[%s] %-12s %4zu prompt tokens: top-40 |dlogprob| max %.3f (all 256: %.3f), |dH| %.3f nats; "
+    std::printf("[%s %s] %-12s %4zu prompt tokens: top-40 |dlogprob| max %.3f (all 256: %.3f), |dH| %.3f nats; "
                 "greedy: %d/%zu steps same argmax, %d near-ties, free-running identical for %d tokens; "
                 "max |dlogprob| of llama.cpp's choice %.3f\n",
-                golden_file.c_str(), name.c_str(), prompt.size(), worst_top40, worst_all,
+                golden_file.c_str(), ActPrecisionName(precision), name.c_str(), prompt.size(), worst_top40, worst_all,
                 std::fabs(h - h_ref), same, want.size(), ties, free_run < 0 ? static_cast<int>(want.size()) : free_run,
                 worst_step);
   }
 }
 
-TEST(LlamaCppGolden, SmolLM2_135M_Q4_1) {
-  CheckAgainstLlamaCpp("smollm2.json", "SmolLM2-135M-Instruct.Q4_1.gguf");
+// Both activation precisions on the default model (f32 is its default);
+// the 1.5B model in q8, its default (the f32 K-quant kernels are covered by
+// the kernel tests against float64).
+TEST(LlamaCppGolden, SmolLM2_135M_Q4_1_F32) {
+  CheckAgainstLlamaCpp("smollm2.json", "SmolLM2-135M-Instruct.Q4_1.gguf", ActPrecision::kF32);
 }
 
-TEST(LlamaCppGolden, Qwen25Coder_1_5B_Q4_K_M) {
-  CheckAgainstLlamaCpp("qwen2.5.json", "qwen2.5-coder-1.5b-instruct-q4_k_m.gguf");
+TEST(LlamaCppGolden, SmolLM2_135M_Q4_1_Q8) {
+  CheckAgainstLlamaCpp("smollm2.json", "SmolLM2-135M-Instruct.Q4_1.gguf", ActPrecision::kQ8);
+}
+
+TEST(LlamaCppGolden, Qwen25Coder_1_5B_Q4_K_M_Q8) {
+  CheckAgainstLlamaCpp("qwen2.5.json", "qwen2.5-coder-1.5b-instruct-q4_k_m.gguf", ActPrecision::kQ8);
 }
 
 }  // namespace
