@@ -17,6 +17,26 @@
 namespace entropix {
 namespace {
 
+// The 256 signed 6-bit quants of a Q6_K block, in element order: low 4 bits
+// from ql, high 2 bits from qh, offset by -32.
+void UnpackQ6_K(const BlockQ6_K& b, int v[kQkK]) {
+  for (int h = 0; h < 2; ++h) {
+    const uint8_t* ql = b.ql + 64 * h;
+    const uint8_t* qh = b.qh + 32 * h;
+    int* o = v + 128 * h;
+    for (int l = 0; l < 32; ++l) {
+      o[l] = ((ql[l] & 0xF) | (((qh[l] >> 0) & 3) << 4)) - 32;
+      o[l + 32] = ((ql[l + 32] & 0xF) | (((qh[l] >> 2) & 3) << 4)) - 32;
+      o[l + 64] = ((ql[l] >> 4) | (((qh[l] >> 4) & 3) << 4)) - 32;
+      o[l + 96] = ((ql[l + 32] >> 4) | (((qh[l] >> 6) & 3) << 4)) - 32;
+    }
+  }
+}
+
+}  // namespace
+
+namespace {
+
 // Integer values of one 32-element block of Q4_0/Q4_1/Q5_0/Q5_1, unbiased
 // by `offset` (8 or 16 for the _0 types, 0 for the _1 types).
 void Unpack4(const uint8_t* qs, int offset, int* v) {
@@ -128,17 +148,7 @@ float RowQ6_K(const BlockQ6_K* x, const BlockQ8_K* y, int64_t nb) {
   float sum = 0.0f;
   for (int64_t i = 0; i < nb; ++i) {
     int v[kQkK];
-    for (int h = 0; h < 2; ++h) {
-      const uint8_t* ql = x[i].ql + 64 * h;
-      const uint8_t* qh = x[i].qh + 32 * h;
-      int* o = v + 128 * h;
-      for (int l = 0; l < 32; ++l) {
-        o[l] = ((ql[l] & 0xF) | (((qh[l] >> 0) & 3) << 4)) - 32;
-        o[l + 32] = ((ql[l + 32] & 0xF) | (((qh[l] >> 2) & 3) << 4)) - 32;
-        o[l + 64] = ((ql[l] >> 4) | (((qh[l] >> 4) & 3) << 4)) - 32;
-        o[l + 96] = ((ql[l + 32] >> 4) | (((qh[l] >> 6) & 3) << 4)) - 32;
-      }
-    }
+    UnpackQ6_K(x[i], v);
     int sumi = 0;
     for (int s = 0; s < kQkK / 16; ++s) {
       int dot = 0;
@@ -289,17 +299,7 @@ double RowF32ActQ6_K(const BlockQ6_K* x, const float* a, int64_t nb) {
   double sum = 0.0;
   for (int64_t i = 0; i < nb; ++i) {
     int v[kQkK];
-    for (int h = 0; h < 2; ++h) {
-      const uint8_t* ql = x[i].ql + 64 * h;
-      const uint8_t* qh = x[i].qh + 32 * h;
-      int* o = v + 128 * h;
-      for (int l = 0; l < 32; ++l) {
-        o[l] = ((ql[l] & 0xF) | (((qh[l] >> 0) & 3) << 4)) - 32;
-        o[l + 32] = ((ql[l + 32] & 0xF) | (((qh[l] >> 2) & 3) << 4)) - 32;
-        o[l + 64] = ((ql[l] >> 4) | (((qh[l] >> 4) & 3) << 4)) - 32;
-        o[l + 96] = ((ql[l + 32] >> 4) | (((qh[l] >> 6) & 3) << 4)) - 32;
-      }
-    }
+    UnpackQ6_K(x[i], v);
     double si = 0.0;
     for (int s = 0; s < kQkK / 16; ++s) {
       double dot = 0.0;
