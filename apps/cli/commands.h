@@ -123,6 +123,7 @@ struct EvalArgs {
   std::string system_prompt = "You are a helpful assistant.";
   int resamples = 2000;
   bool quiet = false;
+  bool rescore = false;
 };
 int EvalCommand(const EvalArgs& args);
 

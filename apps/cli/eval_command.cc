@@ -1,5 +1,6 @@
 // `entropix eval`: loads the model, builds the task and samplers, and hands
-// them to the resumable runner (src/eval/runner.h); prints the summary table.
+// them to the resumable runner (src/eval/runner.h), or with --rescore scores
+// the stored responses again; prints the summary table.
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -39,12 +40,18 @@ int EvalCommand(const EvalArgs& a) {
   eo.prompt.chat_template = a.chat_template;
   eo.progress = !a.quiet;
   eo.resamples = a.resamples;
-  std::fprintf(stderr, "eval: %s, %zu items x %zu samplers, model %s, output %s\n", task->name().c_str(),
-               task->items().size(), samplers.size(), std::filesystem::path(path).filename().c_str(),
-               eo.out_dir.c_str());
-  const EvalRunStats stats =
-      RunEvaluation(*model, *tokenizer, std::filesystem::path(path).filename().string(), *task, samplers, eo);
-  std::fprintf(stderr, "eval: %d generations run, %d resumed from the checkpoint\n", stats.evaluated, stats.resumed);
+  const std::string label = std::filesystem::path(path).filename().string();
+  if (a.rescore) {
+    const RescoreStats rs = RescoreEvaluation(label, *task, samplers, eo);
+    std::fprintf(stderr, "eval: rescored %d records in %s, %d changed score\n", rs.rescored, eo.out_dir.c_str(),
+                 rs.changed);
+  } else {
+    std::fprintf(stderr, "eval: %s, %zu items x %zu samplers, model %s, output %s\n", task->name().c_str(),
+                 task->items().size(), samplers.size(), label.c_str(), eo.out_dir.c_str());
+    const EvalRunStats stats = RunEvaluation(*model, *tokenizer, label, *task, samplers, eo);
+    std::fprintf(stderr, "eval: %d generations run, %d resumed from the checkpoint\n", stats.evaluated,
+                 stats.resumed);
+  }
   std::ifstream md(std::filesystem::path(eo.out_dir) / "summary.md");
   std::stringstream ss;
   ss << md.rdbuf();

@@ -93,6 +93,9 @@ int main(int argc, char** argv) {
   eval_cmd->add_option("--system", eval.system_prompt, "System message (\"\" = none; ifeval never uses one)");
   eval_cmd->add_option("--resamples", eval.resamples, "Bootstrap resamples")->check(CLI::Range(100, 1000000));
   eval_cmd->add_flag("-q,--quiet", eval.quiet, "No progress on stderr");
+  eval_cmd->add_flag("--rescore", eval.rescore,
+                     "Generate nothing: score the folder's stored responses again with the current checkers, "
+                     "rewrite results.jsonl and the summary");
 
   try {
     app.parse(argc, argv);

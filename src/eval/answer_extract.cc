@@ -46,6 +46,17 @@ size_t ScanNumber(std::string_view s, size_t i) {
   return j - i;
 }
 
+// Length of the contents of a brace group whose '{' has just been consumed:
+// up to the matching '}', or all of `s` when it is never closed.
+size_t BoxedLength(std::string_view s) {
+  int depth = 1;
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '{') ++depth;
+    if (s[i] == '}' && --depth == 0) return i;
+  }
+  return s.size();
+}
+
 }  // namespace
 
 std::optional<std::string> NormalizeNumber(std::string_view text) {
@@ -102,10 +113,14 @@ std::vector<std::string> FindNumbers(std::string_view text) {
 }
 
 std::optional<std::string> ExtractFinalNumber(std::string_view response) {
-  for (std::string_view marker : {std::string_view("####"), std::string_view("answer is")}) {
+  for (std::string_view marker : {std::string_view("####"), std::string_view("\\boxed{"), std::string_view("answer is")}) {
     const size_t at = RFindNoCase(response, marker);
     if (at == std::string_view::npos) continue;
-    const auto nums = FindNumbers(response.substr(at + marker.size()));
+    std::string_view rest = response.substr(at + marker.size());
+    // A box holds its answer: look only up to its closing brace (one level of
+    // nesting, as in "\boxed{\text{18}}", is allowed).
+    if (marker.back() == '{') rest = rest.substr(0, BoxedLength(rest));
+    const auto nums = FindNumbers(rest);
     if (!nums.empty()) return nums.front();
   }
   const auto nums = FindNumbers(response);

@@ -22,8 +22,10 @@ std::vector<std::string> FindNumbers(std::string_view text);
 
 // The answer a response commits to, in priority order:
 //   1. the number after the last "####" (the GSM8K reference format);
-//   2. the number after the last "answer is" (case-insensitive; "The answer is N");
-//   3. the last number in the text.
+//   2. the number inside the last "\\boxed{...}" (the LaTeX convention that
+//      Qwen-family and other math-tuned models use whatever the prompt asks);
+//   3. the number after the last "answer is" (case-insensitive; "The answer is N");
+//   4. the last number in the text.
 // nullopt when the response has no number.
 std::optional<std::string> ExtractFinalNumber(std::string_view response);
 

@@ -2,29 +2,215 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdint>
 #include <functional>
 #include <map>
 #include <regex>
+
+#include "tokenizer/unicode.h"
 
 namespace entropix {
 namespace {
 
 using json = nlohmann::json;
 
+// ------------------------------------------------------------ text helpers
+// The reference checkers work on Python strings, where whitespace, word
+// characters and letter case are Unicode-aware; these helpers follow that on
+// UTF-8 (a byte that starts no valid sequence is taken as an uncased
+// non-word, non-space character).
+
+constexpr uint32_t kInvalid = 0x110000;
+
+// The code point at s[pos]; *len gets its length in bytes.
+uint32_t NextCp(std::string_view s, size_t pos, size_t* len) {
+  const uint8_t c0 = static_cast<uint8_t>(s[pos]);
+  *len = 1;
+  if (c0 < 0x80) return c0;
+  size_t n;
+  uint32_t cp, min;
+  if (c0 >= 0xC2 && c0 < 0xE0) {
+    n = 2, cp = c0 & 0x1F, min = 0x80;
+  } else if (c0 >= 0xE0 && c0 < 0xF0) {
+    n = 3, cp = c0 & 0x0F, min = 0x800;
+  } else if (c0 >= 0xF0 && c0 < 0xF5) {
+    n = 4, cp = c0 & 0x07, min = 0x10000;
+  } else {
+    return kInvalid;
+  }
+  if (pos + n > s.size()) return kInvalid;
+  for (size_t k = 1; k < n; ++k) {
+    const uint8_t c = static_cast<uint8_t>(s[pos + k]);
+    if ((c & 0xC0) != 0x80) return kInvalid;
+    cp = (cp << 6) | (c & 0x3F);
+  }
+  if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp < 0xE000)) return kInvalid;
+  *len = n;
+  return cp;
+}
+
+// The code point that ends at s[end - 1]; *start gets where it begins.
+uint32_t PrevCp(std::string_view s, size_t end, size_t* start) {
+  size_t b = end - 1;
+  while (b > 0 && end - b < 4 && (static_cast<uint8_t>(s[b]) & 0xC0) == 0x80) --b;
+  size_t len;
+  const uint32_t cp = NextCp(s, b, &len);
+  if (cp != kInvalid && b + len == end) {
+    *start = b;
+    return cp;
+  }
+  *start = end - 1;
+  return kInvalid;
+}
+
+// str.isspace(): Unicode White_Space plus U+001C..U+001F.
+bool IsSpaceCp(uint32_t cp) {
+  if (cp < 0x80) return cp == ' ' || (cp >= 0x09 && cp <= 0x0D) || (cp >= 0x1C && cp <= 0x1F);
+  return cp != kInvalid && IsWhitespace(UnicodeFlags(cp));
+}
+
+// Python's \w: letters, numbers, '_'.
+bool IsWordCp(uint32_t cp) {
+  if (cp < 0x80) return std::isalnum(static_cast<int>(cp)) || cp == '_';
+  if (cp == kInvalid) return false;
+  const uint8_t f = UnicodeFlags(cp);
+  return IsLetter(f) || IsNumber(f);
+}
+
+// \w of the `regex` module, which NLTK's RegexpTokenizer (the reference's
+// word counter) compiles with since NLTK 3.10: letters, marks, decimal digits,
+// connector punctuation and the zero-width (non-)joiners.
+bool IsTokenizerWordCp(uint32_t cp) {
+  if (cp < 0x80 || cp == kInvalid) return IsWordCp(cp);
+  if (cp == 0x200C || cp == 0x200D || cp == 0x203F || cp == 0x2040 || cp == 0x2054 || cp == 0xFE33 ||
+      cp == 0xFE34 || (cp >= 0xFE4D && cp <= 0xFE4F) || cp == 0xFF3F) {
+    return true;
+  }
+  const uint8_t f = UnicodeFlags(cp);
+  if (IsNumber(f)) {  // not the other numbers (No): superscripts, fractions, circled digits
+    const bool other = cp == 0xB2 || cp == 0xB3 || cp == 0xB9 || (cp >= 0xBC && cp <= 0xBE) ||
+                       (cp >= 0x2070 && cp <= 0x2089) || (cp >= 0x2150 && cp <= 0x215F) ||
+                       (cp >= 0x2460 && cp <= 0x24FF) || (cp >= 0x2776 && cp <= 0x2793);
+    return !other;
+  }
+  return IsLetter(f) || (f & kUnicodeCategoryMask) == kUnicodeMark;
+}
+
+enum class Case { kNone, kUpper, kLower };
+
+// Letter case and simple lowercase mapping for the scripts that show up in
+// English instruction-following answers: ASCII, Latin-1, Latin Extended-A,
+// Latin Extended Additional, the Romanian comma letters, Greek, Cyrillic,
+// Armenian and fullwidth Latin. Other letters are treated as uncased.
+Case CaseOf(uint32_t cp, uint32_t* lower) {
+  *lower = cp;
+  const auto upper_to = [&](uint32_t l) {
+    *lower = l;
+    return Case::kUpper;
+  };
+  // Alternating upper/lower pairs: `upper_is_even` says which one is upper.
+  const auto pair = [&](bool upper_is_even) {
+    return (cp % 2 == 0) == upper_is_even ? upper_to(cp + 1) : Case::kLower;
+  };
+  if (cp < 0x80) {
+    if (cp >= 'A' && cp <= 'Z') return upper_to(cp + 32);
+    return cp >= 'a' && cp <= 'z' ? Case::kLower : Case::kNone;
+  }
+  if (cp < 0x100) {
+    if (cp == 0xAA || cp == 0xB5 || cp == 0xBA) return Case::kLower;
+    if (cp >= 0xC0 && cp <= 0xDE && cp != 0xD7) return upper_to(cp + 32);
+    if (cp >= 0xDF && cp != 0xF7) return Case::kLower;
+    return Case::kNone;
+  }
+  if (cp < 0x180) {
+    if (cp == 0x130) return upper_to('i');
+    if (cp == 0x178) return upper_to(0xFF);
+    if (cp == 0x131 || cp == 0x138 || cp == 0x149 || cp == 0x17F) return Case::kLower;
+    const bool odd_upper = (cp >= 0x139 && cp <= 0x148) || (cp >= 0x179 && cp <= 0x17E);
+    return pair(!odd_upper);
+  }
+  if (cp >= 0x218 && cp <= 0x21B) return pair(true);
+  if (cp >= 0x386 && cp <= 0x3CE) {  // Greek
+    if (cp == 0x386) return upper_to(0x3AC);
+    if (cp >= 0x388 && cp <= 0x38A) return upper_to(cp + 37);
+    if (cp == 0x38C) return upper_to(0x3CC);
+    if (cp == 0x38E || cp == 0x38F) return upper_to(cp + 63);
+    if ((cp >= 0x391 && cp <= 0x3A1) || (cp >= 0x3A3 && cp <= 0x3AB)) return upper_to(cp + 32);
+    if (cp == 0x390 || cp >= 0x3AC) return Case::kLower;
+    return Case::kNone;
+  }
+  if (cp >= 0x400 && cp < 0x530) {  // Cyrillic
+    if (cp < 0x410) return upper_to(cp + 0x50);
+    if (cp < 0x430) return upper_to(cp + 0x20);
+    if (cp < 0x460) return Case::kLower;
+    if (cp <= 0x481 || (cp >= 0x48A && cp <= 0x4BF) || cp >= 0x4D0) return pair(true);
+    if (cp == 0x4C0) return upper_to(0x4CF);
+    if (cp >= 0x4C1 && cp <= 0x4CE) return pair(false);
+    if (cp == 0x4CF) return Case::kLower;
+    return Case::kNone;
+  }
+  if (cp >= 0x531 && cp <= 0x556) return upper_to(cp + 0x30);  // Armenian
+  if (cp >= 0x561 && cp <= 0x587) return Case::kLower;
+  if (cp >= 0x1E00 && cp <= 0x1EFF) {
+    if (cp == 0x1E9E) return upper_to(0xDF);
+    if (cp >= 0x1E96 && cp <= 0x1E9F) return Case::kLower;
+    return pair(true);
+  }
+  if (cp == 0x212A) return upper_to('k');   // KELVIN SIGN
+  if (cp == 0x212B) return upper_to(0xE5);  // ANGSTROM SIGN
+  if (cp >= 0xFF21 && cp <= 0xFF3A) return upper_to(cp + 0x20);
+  if (cp >= 0xFF41 && cp <= 0xFF5A) return Case::kLower;
+  return Case::kNone;
+}
+
+// str.lower() with the mapping above.
 std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  std::string out;
+  out.reserve(s.size());
+  for (size_t i = 0, len; i < s.size(); i += len) {
+    const uint32_t cp = NextCp(s, i, &len);
+    uint32_t lower;
+    if (cp == kInvalid || CaseOf(cp, &lower) != Case::kUpper) {
+      out.append(s.substr(i, len));
+    } else {
+      AppendUtf8(lower, &out);
+    }
+  }
   return out;
 }
 
+// str.isupper() / str.islower(): some cased letter, none of the other case.
+bool AllCased(std::string_view s, bool upper) {
+  bool any = false;
+  for (size_t i = 0, len; i < s.size(); i += len) {
+    uint32_t lower;
+    const Case c = CaseOf(NextCp(s, i, &len), &lower);
+    if (c == Case::kNone) continue;
+    if ((c == Case::kUpper) != upper) return false;
+    any = true;
+  }
+  return any;
+}
+
+// str.strip(): Unicode whitespace at both ends.
 std::string_view Trim(std::string_view s) {
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
+  size_t len;
+  while (!s.empty() && IsSpaceCp(NextCp(s, 0, &len))) s.remove_prefix(len);
+  size_t start;
+  while (!s.empty() && IsSpaceCp(PrevCp(s, s.size(), &start))) s.remove_suffix(s.size() - start);
   return s;
 }
 
-bool IsWordChar(char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; }
+bool IsWordAt(std::string_view s, size_t pos) {
+  size_t len;
+  return pos < s.size() && IsWordCp(NextCp(s, pos, &len));
+}
+bool IsWordBefore(std::string_view s, size_t pos) {
+  size_t start;
+  return pos > 0 && IsWordCp(PrevCp(s, pos, &start));
+}
 
+// Non-overlapping case-insensitive occurrences of `needle`.
 int CountSubstringNoCase(std::string_view hay, std::string_view needle) {
   if (needle.empty()) return 0;
   const std::string h = Lower(hay), n = Lower(needle);
@@ -33,15 +219,14 @@ int CountSubstringNoCase(std::string_view hay, std::string_view needle) {
   return count;
 }
 
-// Whole-word occurrence, case-insensitive (word boundaries at both ends).
+// Case-insensitive search for \b<word>\b (a regex word boundary: word
+// character on exactly one side) at both ends.
 bool ContainsWordNoCase(std::string_view hay, std::string_view word) {
-  const std::string h = Lower(hay), w = Lower(Trim(word));
-  if (w.empty()) return false;
+  const std::string h = Lower(hay), w = Lower(word);
+  const auto boundary = [&](size_t pos) { return IsWordBefore(h, pos) != IsWordAt(h, pos); };
   for (size_t at = h.find(w); at != std::string::npos; at = h.find(w, at + 1)) {
-    const bool left = at == 0 || !IsWordChar(h[at - 1]) || !IsWordChar(w.front());
-    const size_t end = at + w.size();
-    const bool right = end >= h.size() || !IsWordChar(h[end]) || !IsWordChar(w.back());
-    if (left && right) return true;
+    if (boundary(at) && boundary(at + w.size())) return true;
+    if (at >= h.size()) break;
   }
   return false;
 }
@@ -78,16 +263,126 @@ int Int(const json& kw, const char* key) {
   return it != kw.end() && it->is_number() ? it->get<int>() : 0;
 }
 
-bool HasCased(std::string_view s, bool upper) {
-  bool any = false;
-  for (char c : s) {
-    const unsigned char u = static_cast<unsigned char>(c);
-    if (std::isalpha(u)) {
-      any = true;
-      if (upper ? std::islower(u) : std::isupper(u)) return false;
+// Skips whitespace (newlines included) from `pos`.
+size_t SkipSpace(std::string_view s, size_t pos) {
+  size_t len;
+  while (pos < s.size() && IsSpaceCp(NextCp(s, pos, &len))) pos += len;
+  return pos;
+}
+
+// Markdown bullets, counted like the reference's two multi-line patterns
+// "^\s*\*[^\*].*$" and "^\s*-.*$": from a line start, the first non-space
+// character (blank lines may come between) is '*' followed by any character
+// but '*', or is '-'. A '*' that ends its line takes the next line into the
+// same match (so that line cannot start another '*' bullet).
+int CountBullets(std::string_view r, bool stars) {
+  const size_t n = r.size();
+  int count = 0;
+  size_t p = 0;  // a line start
+  while (p < n) {
+    const size_t q = SkipSpace(r, p);
+    size_t end = std::string_view::npos;  // where a match ends
+    if (stars && q + 1 < n && r[q] == '*' && r[q + 1] != '*') {
+      size_t len;
+      NextCp(r, q + 1, &len);
+      end = q + 1 + len;
+    } else if (!stars && q < n && r[q] == '-') {
+      end = q + 1;
     }
+    if (end == std::string_view::npos) {  // line starts up to q fail alike: go past q's line
+      const size_t nl = r.find('\n', q);
+      if (nl == std::string_view::npos) break;
+      p = nl + 1;
+      continue;
+    }
+    ++count;
+    end = std::min(r.find('\n', end), n);  // ".*$" (after a '\n' taken by [^*]: the next line)
+    if (end >= n) break;
+    // The next attempt starts at the first line start at or after `end`.
+    p = r[end - 1] == '\n' ? end : end + 1;
   }
-  return any;
+  return count;
+}
+
+// The reference's postscript patterns: literal pieces, each optionally
+// followed by one whitespace character ("p\.\s?p\.\s?s", "p\.\s?s\.").
+bool ContainsSpacedPieces(std::string_view lower, const std::vector<std::string_view>& pieces) {
+  for (size_t at = lower.find(pieces[0]); at != std::string_view::npos; at = lower.find(pieces[0], at + 1)) {
+    size_t pos = at + pieces[0].size();
+    bool ok = true;
+    for (size_t k = 1; k < pieces.size() && ok; ++k) {
+      size_t len;
+      if (pos < lower.size() && IsSpaceCp(NextCp(lower, pos, &len))) pos += len;
+      ok = lower.substr(pos, pieces[k].size()) == pieces[k];
+      pos += pieces[k].size();
+    }
+    if (ok) return true;
+  }
+  return false;
+}
+
+// Words written in capitals, tokenised roughly like NLTK's word_tokenize
+// (which the reference uses): words split at whitespace and at most
+// punctuation, but hyphens, slashes, apostrophes and single periods inside a
+// word keep it whole ("WELL-KNOWN", "U.S.A.", "AND/OR" are one word each),
+// while an English clitic ('s 'm 'd 'll 're 've n't) is a word of its own
+// ("DON'T" -> "DO" "N'T"). A word counts when it has an upper-case letter and
+// no lower-case one (str.isupper()).
+}  // namespace
+
+int CountCapitalWords(std::string_view r) {
+  static const std::string_view kSplitAscii = ",;:!?\"()[]{}<>*#@$%&`";
+  static const uint32_t kSplitOther[] = {0x2018, 0x2019, 0x201C, 0x201D, 0xAB, 0xBB, 0x2013, 0x2014};
+  static const std::string_view kClitics[] = {"'s", "'m", "'d", "'ll", "'re", "'ve", "n't"};
+  int n = 0;
+  const auto count_word = [&](std::string_view w) {
+    while (!w.empty() && w.back() == '.') w.remove_suffix(1);  // a final period is a token of its own
+    const std::string low = Lower(w);
+    for (std::string_view c : kClitics) {
+      if (low.size() > c.size() && std::string_view(low).substr(low.size() - c.size()) == c) {
+        n += AllCased(w.substr(0, w.size() - c.size()), true) + AllCased(w.substr(w.size() - c.size()), true);
+        return;
+      }
+    }
+    n += AllCased(w, true);
+  };
+  size_t start = 0, i = 0;
+  while (i < r.size()) {
+    size_t len;
+    const uint32_t cp = NextCp(r, i, &len);
+    const bool doubled = (cp == '.' || cp == '-') && i + 1 < r.size() && r[i + 1] == static_cast<char>(cp);
+    const bool split = IsSpaceCp(cp) || doubled ||
+                       (cp < 0x80 && kSplitAscii.find(static_cast<char>(cp)) != std::string_view::npos) ||
+                       std::find(std::begin(kSplitOther), std::end(kSplitOther), cp) != std::end(kSplitOther);
+    if (!split) {
+      i += len;
+      continue;
+    }
+    if (i > start) count_word(r.substr(start, i - start));
+    if (doubled) {
+      while (i < r.size() && r[i] == static_cast<char>(cp)) ++i;
+    } else {
+      i += len;
+    }
+    start = i;
+  }
+  if (i > start) count_word(r.substr(start, i - start));
+  return n;
+}
+
+namespace {
+
+// The reference splits paragraphs with re.split(r"\s?\*\*\*\s?", ...).
+std::vector<std::string> SplitOnDividers(const std::string& s) {
+  static const std::regex divider(R"(\s?\*\*\*\s?)");
+  std::vector<std::string> parts;
+  size_t start = 0;
+  for (auto it = std::sregex_iterator(s.begin(), s.end(), divider); it != std::sregex_iterator(); ++it) {
+    parts.push_back(s.substr(start, it->position() - start));
+    start = it->position() + it->length();
+  }
+  parts.push_back(s.substr(start));
+  return parts;
 }
 
 using Checker = std::function<bool(const json&, std::string_view)>;
@@ -97,14 +392,15 @@ const std::map<std::string, Checker, std::less<>>& Checkers() {
       {"keywords:existence",
        [](const json& kw, std::string_view r) {
          if (!kw.contains("keywords")) return false;
+         const std::string low = Lower(r);
          for (const auto& k : kw["keywords"]) {
-           if (CountSubstringNoCase(r, k.get<std::string>()) == 0) return false;
+           if (low.find(Lower(k.get<std::string>())) == std::string::npos) return false;
          }
          return true;
        }},
       {"keywords:frequency",
        [](const json& kw, std::string_view r) {
-         return Compare(CountSubstringNoCase(r, Str(kw, "keyword")), Str(kw, "relation"), Int(kw, "frequency"));
+         return Compare(CountSubstringNoCase(r, Trim(Str(kw, "keyword"))), Str(kw, "relation"), Int(kw, "frequency"));
        }},
       {"keywords:forbidden_words",
        [](const json& kw, std::string_view r) {
@@ -116,7 +412,7 @@ const std::map<std::string, Checker, std::less<>>& Checkers() {
        }},
       {"keywords:letter_frequency",
        [](const json& kw, std::string_view r) {
-         const std::string letter = Lower(Str(kw, "letter"));
+         const std::string letter = Lower(Trim(Str(kw, "letter")));
          if (letter.empty()) return false;
          const std::string low = Lower(r);
          const int count = static_cast<int>(std::count(low.begin(), low.end(), letter[0]));
@@ -135,11 +431,7 @@ const std::map<std::string, Checker, std::less<>>& Checkers() {
          // Paragraphs are separated by the markdown divider "***" (with an
          // optional whitespace character on either side). An empty paragraph
          // is allowed only at the very start or end.
-         static const std::regex divider(R"(\s?\*\*\*\s?)");
-         const std::string s(r);
-         std::vector<std::string> parts(std::sregex_token_iterator(s.begin(), s.end(), divider, -1),
-                                        std::sregex_token_iterator());
-         // (A trailing empty part is dropped by the iterator; it would not count anyway.)
+         const auto parts = SplitOnDividers(std::string(r));
          int n = static_cast<int>(parts.size());
          for (size_t i = 0; i < parts.size(); ++i) {
            if (Trim(parts[i]).empty()) {
@@ -152,51 +444,42 @@ const std::map<std::string, Checker, std::less<>>& Checkers() {
       {"length_constraints:nth_paragraph_first_word",
        [](const json& kw, std::string_view r) {
          // Paragraphs are separated by a blank line ("\n\n"); the count of
-         // non-empty paragraphs must equal num_paragraphs, and the nth one
-         // must start with first_word (leading quotes and trailing
-         // punctuation ignored, case-insensitive).
+         // non-empty paragraphs must equal num_paragraphs, and the nth part
+         // (n at most that count) must start with first_word: its first
+         // whitespace-delimited word, leading ' then leading " removed, up to
+         // the first . , ? ! ' or ", compared case-insensitively.
          const auto parts = Split(r, "\n\n");
          int non_empty = 0;
          for (auto p : parts) non_empty += Trim(p).empty() ? 0 : 1;
          const int nth = Int(kw, "nth_paragraph");
-         if (nth < 1 || nth > static_cast<int>(parts.size())) return false;
-         std::string_view para = Trim(parts[nth - 1]);
+         if (nth < 1 || nth > non_empty) return false;
+         const std::string_view para = Trim(parts[nth - 1]);
          if (para.empty()) return false;
-         std::string_view word = para.substr(0, para.find_first_of(" \t\n\r"));
-         while (!word.empty() && (word.front() == '\'' || word.front() == '"')) word.remove_prefix(1);
-         std::string first;
-         for (char c : word) {
-           if (c == '.' || c == ',' || c == '?' || c == '!' || c == '\'' || c == '"') break;
-           first += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-         }
-         return non_empty == Int(kw, "num_paragraphs") && first == Lower(Str(kw, "first_word"));
+         size_t end = 0, len;
+         while (end < para.size() && !IsSpaceCp(NextCp(para, end, &len))) end += len;
+         std::string_view word = para.substr(0, end);
+         while (!word.empty() && word.front() == '\'') word.remove_prefix(1);
+         while (!word.empty() && word.front() == '"') word.remove_prefix(1);
+         const size_t stop = word.find_first_of(".,?!'\"");
+         return non_empty == Int(kw, "num_paragraphs") && Lower(word.substr(0, stop)) == Lower(Str(kw, "first_word"));
        }},
       {"detectable_content:number_placeholders",
        [](const json& kw, std::string_view r) {
-         static const std::regex re(R"(\[[^\]]*\])");
+         // [...] on one line.
+         static const std::regex re(R"(\[[^\]\n]*\])");
          return CountMatches(std::string(r), re) >= Int(kw, "num_placeholders");
        }},
       {"detectable_content:postscript",
        [](const json& kw, std::string_view r) {
-         const std::string marker = Str(kw, "postscript_marker");
-         std::regex re;
-         if (marker == "P.P.S") re = std::regex(R"(p\.\s?p\.\s?s)");
-         else if (marker == "P.S.") re = std::regex(R"(p\.\s?s\.)");
-         else return Lower(r).find(Lower(marker)) != std::string::npos;
-         return std::regex_search(Lower(r), re);
+         const std::string marker(Trim(Str(kw, "postscript_marker")));
+         const std::string low = Lower(r);
+         if (marker == "P.P.S") return ContainsSpacedPieces(low, {"p.", "p.", "s"});
+         if (marker == "P.S.") return ContainsSpacedPieces(low, {"p.", "s."});
+         return low.find(Lower(marker)) != std::string::npos;  // other markers: as plain text
        }},
       {"detectable_format:number_bullet_lists",
        [](const json& kw, std::string_view r) {
-         // Markdown bullets: lines starting (after spaces) with "* " style
-         // "*" not followed by another "*", or with "-".
-         int n = 0;
-         for (auto line : Lines(r)) {
-           size_t i = line.find_first_not_of(" \t");
-           if (i == std::string_view::npos) continue;
-           if (line[i] == '-') ++n;
-           else if (line[i] == '*' && i + 1 < line.size() && line[i + 1] != '*') ++n;
-         }
-         return n == Int(kw, "num_bullets");
+         return CountBullets(r, true) + CountBullets(r, false) == Int(kw, "num_bullets");
        }},
       {"detectable_format:constrained_response",
        [](const json&, std::string_view r) {
@@ -224,7 +507,7 @@ const std::map<std::string, Checker, std::less<>>& Checkers() {
       {"detectable_format:multiple_sections",
        [](const json& kw, std::string_view r) {
          // Sections start with "<splitter> <number>", e.g. "SECTION 1".
-         const std::string splitter = Str(kw, "section_spliter");
+         const std::string_view splitter = Trim(Str(kw, "section_spliter"));
          std::string escaped;
          for (char c : splitter) {
            if (std::string_view(R"(\^$.|?*+()[]{})").find(c) != std::string_view::npos) escaped += '\\';
@@ -235,24 +518,28 @@ const std::map<std::string, Checker, std::less<>>& Checkers() {
        }},
       {"detectable_format:json_format",
        [](const json&, std::string_view r) {
+         // Optional ``` fences (```json, ```Json, ```JSON), then one JSON
+         // value. Unlike Python's json module we do not accept NaN/Infinity.
          std::string_view s = Trim(r);
          for (std::string_view fence : {"```json", "```Json", "```JSON", "```"}) {
-           if (s.substr(0, fence.size()) == fence) {
-             s.remove_prefix(fence.size());
-             break;
-           }
+           if (s.substr(0, fence.size()) == fence) s.remove_prefix(fence.size());
          }
          if (s.size() >= 3 && s.substr(s.size() - 3) == "```") s.remove_suffix(3);
          s = Trim(s);
+         if (s.substr(0, 3) == "\xEF\xBB\xBF") return false;  // a byte-order mark is not JSON
          return json::accept(s);
        }},
       {"detectable_format:title",
        [](const json&, std::string_view r) {
+         // <<title>> on one line, non-empty once the angle brackets are gone.
          static const std::regex re(R"(<<[^\n]+>>)");
          const std::string s(r);
          for (auto it = std::sregex_iterator(s.begin(), s.end(), re); it != std::sregex_iterator(); ++it) {
            const std::string m = it->str();
-           if (!Trim(std::string_view(m).substr(2, m.size() - 4)).empty()) return true;
+           std::string_view t(m);
+           while (!t.empty() && t.front() == '<') t.remove_prefix(1);
+           while (!t.empty() && t.back() == '>') t.remove_suffix(1);
+           if (!Trim(t).empty()) return true;
          }
          return false;
        }},
@@ -289,23 +576,10 @@ const std::map<std::string, Checker, std::less<>>& Checkers() {
        }},
       {"change_case:capital_word_frequency",
        [](const json& kw, std::string_view r) {
-         // Words written entirely in capitals (at least one letter).
-         int n = 0;
-         size_t i = 0;
-         while (i < r.size()) {
-           if (!IsWordChar(r[i])) {
-             ++i;
-             continue;
-           }
-           size_t j = i;
-           while (j < r.size() && IsWordChar(r[j])) ++j;
-           if (HasCased(r.substr(i, j - i), /*upper=*/true)) ++n;
-           i = j;
-         }
-         return Compare(n, Str(kw, "capital_relation"), Int(kw, "capital_frequency"));
+         return Compare(CountCapitalWords(r), Str(kw, "capital_relation"), Int(kw, "capital_frequency"));
        }},
-      {"change_case:english_capital", [](const json&, std::string_view r) { return HasCased(r, true); }},
-      {"change_case:english_lowercase", [](const json&, std::string_view r) { return HasCased(r, false); }},
+      {"change_case:english_capital", [](const json&, std::string_view r) { return AllCased(r, true); }},
+      {"change_case:english_lowercase", [](const json&, std::string_view r) { return AllCased(r, false); }},
       {"punctuation:no_comma",
        [](const json&, std::string_view r) { return r.find(',') == std::string_view::npos; }},
   };
@@ -314,47 +588,82 @@ const std::map<std::string, Checker, std::less<>>& Checkers() {
 
 }  // namespace
 
+// Runs of word characters, as the reference's RegexpTokenizer(r"\w+") finds them.
 int CountWords(std::string_view text) {
   int n = 0;
   bool in_word = false;
-  for (char c : text) {
-    const bool w = IsWordChar(c);
+  for (size_t i = 0, len; i < text.size(); i += len) {
+    const bool w = IsTokenizerWordCp(NextCp(text, i, &len));
     if (w && !in_word) ++n;
     in_word = w;
   }
   return n;
 }
 
-// A sentence ends at a run of '.', '!' or '?' that is followed by whitespace
-// or the end of the text, except after common abbreviations (Mr., Dr., e.g.,
-// ...) and single capital initials. A final sentence without a terminator
-// counts too. Simpler than the reference's regex splitter; close on prose.
+namespace {
+
+// After an ellipsis Punkt starts a new sentence only before a word that its
+// English statistics mark as a sentence opener. These capitalised openers
+// (case and a trailing clitic aside) stand in for those statistics; the list
+// agrees with Punkt on 98% of the 1,742 ellipses in SmolLM2's IFEval answers.
+bool StartsSentenceAfterEllipsis(std::string_view rest) {
+  static const std::string_view kOpeners[] = {"the",  "this", "these", "it",   "i",       "he",   "they",
+                                              "there", "here", "your",  "in",   "but",     "so",   "when",
+                                              "if",   "many", "however", "thus", "finally", "please", "thank"};
+  uint32_t lower;
+  size_t len;
+  if (rest.empty() || CaseOf(NextCp(rest, 0, &len), &lower) != Case::kUpper) return false;
+  size_t end = 0;
+  while (end < rest.size() && std::isalpha(static_cast<unsigned char>(rest[end]))) ++end;
+  const std::string word = Lower(rest.substr(0, end));
+  return std::find(std::begin(kOpeners), std::end(kOpeners), word) != std::end(kOpeners);
+}
+
+}  // namespace
+
+// A sentence ends at a run of '.', '!' or '?' (closing quotes or brackets may
+// follow) that is followed by whitespace or the end of the text, except
+// after an abbreviation (Mr., Dr., U.S., ...) or a single capital initial,
+// and except at an ellipsis (two or more periods) unless a common sentence
+// opener follows it. A final sentence without
+// a terminator counts too. The reference uses NLTK's Punkt model, trained on
+// word statistics we do not ship; this is close on prose (see
+// tests/unit/eval/ifeval_reference_test.cc for the measured agreement).
 int CountSentences(std::string_view text) {
-  static const char* kAbbrev[] = {"mr", "mrs", "ms", "dr", "prof", "sr", "jr", "st", "vs", "etc", "e.g", "i.e", "inc", "ltd", "co"};
+  static const char* kAbbrev[] = {"mr", "mrs", "ms", "dr", "prof", "sr", "jr", "st", "vs", "inc", "ltd", "co", "u.s"};
+  static const uint32_t kClosers[] = {'"', '\'', ')', ']', '}', 0x2019, 0x201D, 0xBB};
   int n = 0;
   bool pending = false;  // a sentence has started and not ended
-  for (size_t i = 0; i < text.size(); ++i) {
-    const char c = text[i];
-    if (c == '.' || c == '!' || c == '?') {
-      size_t j = i;
-      while (j + 1 < text.size() && (text[j + 1] == '.' || text[j + 1] == '!' || text[j + 1] == '?')) ++j;
-      const bool at_end = j + 1 >= text.size() || std::isspace(static_cast<unsigned char>(text[j + 1]));
-      bool abbreviation = false;
-      if (c == '.' && j == i) {
-        size_t k = i;
-        while (k > 0 && (std::isalpha(static_cast<unsigned char>(text[k - 1])) || text[k - 1] == '.')) --k;
-        const std::string word = Lower(text.substr(k, i - k));
-        for (const char* a : kAbbrev) abbreviation |= word == a;
-        abbreviation |= word.size() == 1 && std::isupper(static_cast<unsigned char>(text[k]));
-      }
-      if (at_end && pending && !abbreviation) {
-        ++n;
-        pending = false;
-      }
-      i = j;
-    } else if (!std::isspace(static_cast<unsigned char>(c))) {
-      pending = true;
+  for (size_t i = 0, len; i < text.size(); i += len) {
+    const uint32_t cp = NextCp(text, i, &len);
+    if (cp != '.' && cp != '!' && cp != '?') {
+      if (!IsSpaceCp(cp)) pending = true;
+      continue;
     }
+    size_t j = i;  // the run of terminators
+    while (j < text.size() && (text[j] == '.' || text[j] == '!' || text[j] == '?')) ++j;
+    const std::string_view run = text.substr(i, j - i);
+    size_t k = j, clen;
+    while (k < text.size() &&
+           std::find(std::begin(kClosers), std::end(kClosers), NextCp(text, k, &clen)) != std::end(kClosers)) {
+      k += clen;
+    }
+    const bool at_end = k >= text.size() || IsSpaceCp(NextCp(text, k, &clen));
+    bool ellipsis = run.find_first_not_of('.') == std::string_view::npos && run.size() > 1;
+    if (ellipsis && at_end) ellipsis = !StartsSentenceAfterEllipsis(text.substr(SkipSpace(text, k)));
+    bool abbreviation = false;
+    if (run == ".") {
+      size_t b = i;
+      while (b > 0 && (std::isalpha(static_cast<unsigned char>(text[b - 1])) || text[b - 1] == '.')) --b;
+      const std::string word = Lower(text.substr(b, i - b));
+      for (const char* a : kAbbrev) abbreviation |= word == a;
+      abbreviation |= word.size() == 1 && std::isupper(static_cast<unsigned char>(text[b]));
+    }
+    if (at_end && pending && !abbreviation && !ellipsis) {
+      ++n;
+      pending = false;
+    }
+    len = k - i;
   }
   return n + (pending ? 1 : 0);
 }
@@ -395,7 +704,7 @@ std::vector<std::string> LooseVariants(std::string_view response) {
       if (i > from) out += '\n';
       out += lines[i];
     }
-    return out;
+    return std::string(Trim(out));
   };
   const size_t n = lines.size();
   std::vector<std::string> base = {std::string(response), n > 1 ? join(1, n) : std::string(),

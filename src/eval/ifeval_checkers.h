@@ -26,7 +26,8 @@ CheckResult CheckInstruction(std::string_view id, const nlohmann::json& kwargs, 
 const std::vector<std::string>& CheckedInstructionIds();
 
 // The loose variants of a response: itself, without its first line, without
-// its last line, without both, and each of those with every '*' removed.
+// its last line, without both (those three stripped of surrounding
+// whitespace), and each of the four with every '*' removed.
 std::vector<std::string> LooseVariants(std::string_view response);
 
 // Strict: the response as is. Loose: any non-empty variant passes.
@@ -34,7 +35,8 @@ CheckResult CheckStrict(std::string_view id, const nlohmann::json& kwargs, std::
 CheckResult CheckLoose(std::string_view id, const nlohmann::json& kwargs, std::string_view response);
 
 // Helpers exposed for tests.
-int CountWords(std::string_view text);      // runs of letters/digits/underscore
+int CountWords(std::string_view text);      // runs of word characters (see ifeval_checkers.cc)
 int CountSentences(std::string_view text);  // see ifeval_checkers.cc
+int CountCapitalWords(std::string_view text);  // see ifeval_checkers.cc
 
 }  // namespace entropix

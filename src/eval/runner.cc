@@ -83,6 +83,49 @@ void WriteText(const fs::path& path, const std::string& text) {
   if (!out) throw Error(ErrorCode::kIo, "cannot write '" + path.string() + "'");
 }
 
+json RunIdentity(const std::string& model_label, const Task& task, const EvalOptions& o) {
+  const int max_tokens = o.max_tokens > 0 ? o.max_tokens : task.default_max_tokens();
+  return {{"task", task.Identity()}, {"model", model_label}, {"seed", o.seed}, {"max_tokens", max_tokens},
+          {"force_raw", o.prompt.force_raw}, {"chat_template", o.prompt.chat_template}};
+}
+
+// The folder's run.json must describe the same run; a fresh folder gets one
+// when `create` is set.
+void CheckRunIdentity(const fs::path& dir, const json& identity, const std::string& out_dir, bool create) {
+  const fs::path run_json = dir / "run.json";
+  if (fs::exists(run_json)) {
+    std::ifstream in(run_json);
+    const json old = json::parse(in, nullptr, false);
+    if (old != identity) {
+      throw Error(ErrorCode::kInvalidArgument,
+                  "'" + out_dir + "' holds a run with other settings (" + old.dump() + "); use another -o folder");
+    }
+  } else if (create) {
+    WriteText(run_json, identity.dump(2) + "\n");
+  } else {
+    throw Error(ErrorCode::kNotFound, "'" + out_dir + "' holds no evaluation run (no run.json); nothing to rescore");
+  }
+}
+
+// summary.json, summary.md and accuracy.svg for `samplers` from results.jsonl.
+void WriteSummaryFiles(const Task& task, std::span<const SamplerSpec> samplers, const EvalOptions& o) {
+  const fs::path dir(o.out_dir);
+  std::vector<std::string> labels;
+  for (const auto& s : samplers) labels.push_back(s.label);
+  const auto records = ReadResults(o.out_dir);
+  const json summary = Summarize(task, labels, records, o.resamples, o.seed);
+  WriteText(dir / "summary.json", summary.dump(2) + "\n");
+  WriteText(dir / "summary.md", SummaryMarkdown(summary));
+  std::vector<ChartBar> bars;
+  for (const auto& s : summary["samplers"]) {
+    bars.push_back({s["sampler"], s["metric"]["estimate"], s["metric"]["low"], s["metric"]["high"]});
+  }
+  WriteText(dir / "accuracy.svg",
+            BarChartSvg(task.name() + ": " + summary["metric"].get<std::string>() + " (95% bootstrap CI), n = " +
+                            std::to_string(summary["n_items"].get<int>()),
+                        bars));
+}
+
 }  // namespace
 
 uint64_t ItemSeed(uint64_t run_seed, const std::string& item_id) {
@@ -132,21 +175,8 @@ EvalRunStats RunEvaluation(const Model& model, const Tokenizer& tokenizer, const
                            const Task& task, std::span<const SamplerSpec> samplers, const EvalOptions& o) {
   const fs::path dir(o.out_dir);
   fs::create_directories(dir);
+  CheckRunIdentity(dir, RunIdentity(model_label, task, o), o.out_dir, /*create=*/true);
   const int max_tokens = o.max_tokens > 0 ? o.max_tokens : task.default_max_tokens();
-  const json identity = {{"task", task.Identity()}, {"model", model_label}, {"seed", o.seed},
-                         {"max_tokens", max_tokens}, {"force_raw", o.prompt.force_raw},
-                         {"chat_template", o.prompt.chat_template}};
-  const fs::path run_json = dir / "run.json";
-  if (fs::exists(run_json)) {
-    std::ifstream in(run_json);
-    const json old = json::parse(in, nullptr, false);
-    if (old != identity) {
-      throw Error(ErrorCode::kInvalidArgument,
-                  "'" + o.out_dir + "' holds a run with other settings (" + old.dump() + "); use another -o folder");
-    }
-  } else {
-    WriteText(run_json, identity.dump(2) + "\n");
-  }
 
   // The checkpoint: finished pairs. A torn last line (killed mid-write) is
   // dropped by rewriting the file from the parsed records.
@@ -245,20 +275,39 @@ EvalRunStats RunEvaluation(const Model& model, const Tokenizer& tokenizer, const
   }
   std::fclose(out);
 
-  std::vector<std::string> labels;
-  for (const auto& s : samplers) labels.push_back(s.label);
-  const auto records = ReadResults(o.out_dir);
-  const json summary = Summarize(task, labels, records, o.resamples, o.seed);
-  WriteText(dir / "summary.json", summary.dump(2) + "\n");
-  WriteText(dir / "summary.md", SummaryMarkdown(summary));
-  std::vector<ChartBar> bars;
-  for (const auto& s : summary["samplers"]) {
-    bars.push_back({s["sampler"], s["metric"]["estimate"], s["metric"]["low"], s["metric"]["high"]});
+  WriteSummaryFiles(task, samplers, o);
+  return stats;
+}
+
+RescoreStats RescoreEvaluation(const std::string& model_label, const Task& task,
+                               std::span<const SamplerSpec> samplers, const EvalOptions& o) {
+  const fs::path dir(o.out_dir);
+  CheckRunIdentity(dir, RunIdentity(model_label, task, o), o.out_dir, /*create=*/false);
+  std::map<std::string, const EvalItem*> items;
+  for (const auto& item : task.items()) items[item.id] = &item;
+  RescoreStats stats;
+  std::string text;
+  for (json& r : ReadResults(o.out_dir)) {
+    const auto it = items.find(r["item"].get<std::string>());
+    if (it != items.end()) {
+      const ItemScore score =
+          task.ScoreGeneration(*it->second, r["response"].get<std::string>(), r["token_ids"].get<std::vector<int32_t>>());
+      const bool changed = r["correct"] != score.value || r["scored"] != score.scored;
+      r["extracted"] = score.extracted;
+      r["scored"] = score.scored;
+      r["correct"] = score.value;
+      r["details"] = score.details;
+      ++stats.rescored;
+      stats.changed += changed ? 1 : 0;
+    }
+    text += r.dump(-1, ' ', false, json::error_handler_t::replace) + "\n";
   }
-  WriteText(dir / "accuracy.svg",
-            BarChartSvg(task.name() + ": " + summary["metric"].get<std::string>() + " (95% bootstrap CI), n = " +
-                            std::to_string(summary["n_items"].get<int>()),
-                        bars));
+  // Written beside and renamed over: a crash leaves the old file whole.
+  const fs::path results = dir / "results.jsonl";
+  const fs::path tmp = dir / "results.jsonl.rescore";
+  WriteText(tmp, text);
+  fs::rename(tmp, results);
+  WriteSummaryFiles(task, samplers, o);
   return stats;
 }
 
@@ -320,6 +369,19 @@ json Summarize(const Task& task, std::span<const std::string> labels, std::span<
     }
     summary["samplers"].push_back(s);
   }
+  // Every other pair too (entropix samples, so "vs sample" matters as much
+  // as "vs greedy"): difference of row a minus row b on the same items.
+  summary["pairs"] = json::array();
+  for (size_t a = 1; a < labels.size(); ++a) {
+    for (size_t b = 0; b < a; ++b) {
+      if (b == 0 && labels[0] == "greedy") continue;  // already in the table
+      const PairedComparison c = ComparePaired(values[a], values[b], resamples, seed);
+      summary["pairs"].push_back({{"a", labels[a]}, {"b", labels[b]}, {"difference", c.difference.estimate},
+                                  {"low", c.difference.low}, {"high", c.difference.high},
+                                  {"bootstrap_p", c.bootstrap_p}, {"only_a", c.a_only}, {"only_b", c.b_only},
+                                  {"mcnemar_p", c.mcnemar_p}});
+    }
+  }
   return summary;
 }
 
@@ -357,6 +419,18 @@ std::string SummaryMarkdown(const json& summary) {
     std::snprintf(buf, sizeof buf, " %.1f | %.1f | %s |\n", s["tokens_per_answer"].get<double>(),
                   s["tokens_per_s"].get<double>(), mix.c_str());
     md += buf;
+  }
+  if (summary.contains("pairs") && !summary["pairs"].empty()) {
+    md += "\nOther paired differences (a − b on the same items):\n\n"
+          "| a | b | a − b [95% CI] | p (bootstrap) | p (McNemar) (only a / only b) |\n|---|---|---|---|---|\n";
+    for (const auto& p : summary["pairs"]) {
+      std::snprintf(buf, sizeof buf, "| %s | %s | %+.3f [%+.3f, %+.3f] | %.3f | %.3f (%d/%d) |\n",
+                    p["a"].get<std::string>().c_str(), p["b"].get<std::string>().c_str(),
+                    p["difference"].get<double>(), p["low"].get<double>(), p["high"].get<double>(),
+                    p["bootstrap_p"].get<double>(), p["mcnemar_p"].get<double>(), p["only_a"].get<int>(),
+                    p["only_b"].get<int>());
+      md += buf;
+    }
   }
   for (const auto& s : summary["samplers"]) {
     if (!s["task"].empty()) md += "\n" + s["sampler"].get<std::string>() + ": " + s["task"].dump() + "\n";

@@ -62,6 +62,18 @@ struct EvalRunStats {
 EvalRunStats RunEvaluation(const Model& model, const Tokenizer& tokenizer, const std::string& model_label,
                            const Task& task, std::span<const SamplerSpec> samplers, const EvalOptions& options);
 
+struct RescoreStats {
+  int rescored = 0;  // records whose item is in the task
+  int changed = 0;   // of those, records whose score changed
+};
+
+// Scores every record of out_dir/results.jsonl again from its stored
+// response (after a checker or answer-extractor fix), rewrites the file and
+// the summary. Generates nothing. The folder must hold a run with the same
+// identity; no other `eval` may be writing to it at the time.
+RescoreStats RescoreEvaluation(const std::string& model_label, const Task& task,
+                               std::span<const SamplerSpec> samplers, const EvalOptions& options);
+
 // The per-item records of results.jsonl (torn lines dropped).
 std::vector<nlohmann::json> ReadResults(const std::string& out_dir);
 

@@ -2,7 +2,7 @@
 set(body "")
 string(REPLACE "|" ";" FILES "${FILES}")
 foreach(f ${FILES})
-  get_filename_component(name ${f} NAME_WE)
+  get_filename_component(name ${f} NAME_WLE)  # "qwen2.5-x.json" -> "qwen2.5-x"
   file(READ ${f} text)
   string(APPEND body "    {\"${name}\", R\"entropix_profile(${text})entropix_profile\"},\n")
 endforeach()

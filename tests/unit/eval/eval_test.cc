@@ -26,6 +26,12 @@ TEST(Extract, NumbersAndMarkers) {
   EXPECT_EQ(ExtractFinalNumber("She earned $1,234.50 in total.").value(), "1234.5");
   EXPECT_EQ(ExtractFinalNumber("The answer is -5. Check: 10 - 15 = -5").value(), "-5");
   EXPECT_EQ(ExtractFinalNumber("#### 72").value(), "72");
+  // \boxed{} (Qwen's habit) beats "answer is" and later numbers; only the box's contents count.
+  EXPECT_EQ(ExtractFinalNumber("So the answer is \\( \\boxed{42} \\) pages, read in 2 days.").value(), "42");
+  EXPECT_EQ(ExtractFinalNumber("The answer is 5.\n\\[\n\\boxed{\\$1,200}\n\\]\nOver 3 years.").value(), "1200");
+  EXPECT_EQ(ExtractFinalNumber("\\boxed{\\text{18 dollars}} for 2 cups").value(), "18");
+  EXPECT_EQ(ExtractFinalNumber("\\boxed{} so it is 7").value(), "7");  // empty box: fall through
+  EXPECT_EQ(ExtractFinalNumber("#### 9 and \\boxed{8}").value(), "9");
   EXPECT_EQ(ExtractFinalNumber("The answer is 18, since 9 * 2 = 18 and 3 more is 21").value(), "18");
   EXPECT_EQ(ExtractFinalNumber("it costs 0.50 dollars").value(), "0.5");
   EXPECT_EQ(ExtractFinalNumber("He has 3.").value(), "3");
@@ -231,6 +237,48 @@ TEST_F(RunnerTest, ResumesWithoutRedoingFinishedItems) {
   EXPECT_EQ(summary["n_items"], 3);
   EXPECT_EQ(summary["samplers"].size(), 3u);
   EXPECT_TRUE(summary["samplers"][1].contains("vs_greedy"));
+  // Pairs not involving greedy: only entropix − sample here, and it agrees
+  // with the two per-sampler means.
+  ASSERT_EQ(summary["pairs"].size(), 1u);
+  EXPECT_EQ(summary["pairs"][0]["a"], "entropix");
+  EXPECT_EQ(summary["pairs"][0]["b"], "sample");
+  EXPECT_NEAR(summary["pairs"][0]["difference"].get<double>(),
+              summary["samplers"][2]["metric"]["estimate"].get<double>() -
+                  summary["samplers"][1]["metric"]["estimate"].get<double>(),
+              1e-12);
+}
+
+// --rescore: stored responses are scored again (as after a checker fix);
+// generation is not repeated, other fields survive, the summary follows.
+TEST_F(RunnerTest, RescoreRecomputesStoredScores) {
+  Run(3, dir_.string());
+  auto records = ReadResults(dir_.string());
+  ASSERT_EQ(records.size(), 9u);
+  const json original = records[4];
+  records[4]["correct"] = 1.0 - records[4]["correct"].get<double>();  // as if an old checker had erred
+  records[4]["extracted"] = "stale";
+  {
+    std::ofstream out(dir_ / "results.jsonl");
+    for (const auto& r : records) out << r.dump() << "\n";
+  }
+  EvalOptions eo;
+  eo.out_dir = dir_.string();
+  eo.seed = 5;
+  eo.max_tokens = 12;
+  eo.resamples = 200;
+  const RescoreStats rs = RescoreEvaluation("stories260K", *task_, ParseSamplers("greedy,sample,entropix", *model_), eo);
+  EXPECT_EQ(rs.rescored, 9);
+  EXPECT_EQ(rs.changed, 1);
+  const auto after = ReadResults(dir_.string());
+  ASSERT_EQ(after.size(), 9u);
+  EXPECT_EQ(after[4], original);
+  EXPECT_FALSE(std::filesystem::exists(dir_ / "results.jsonl.rescore"));
+  // Another identity (here: another seed), or a folder without a run, is refused.
+  eo.seed = 6;
+  EXPECT_THROW(RescoreEvaluation("stories260K", *task_, ParseSamplers("greedy", *model_), eo), Error);
+  eo.seed = 5;
+  eo.out_dir = (dir_ / "empty").string();
+  EXPECT_THROW(RescoreEvaluation("stories260K", *task_, ParseSamplers("greedy", *model_), eo), Error);
 }
 
 TEST_F(RunnerTest, SameItemsAndSeedsGiveTheSameRecords) {

@@ -67,5 +67,20 @@ TEST(Profile, ErrorsNameTheField) {
   EXPECT_THROW(BuiltinProfile("no-such-profile"), Error);
 }
 
+// Each built-in is found under its file name, and that is the name inside it:
+// DefaultProfileFor returns the inner name, which must resolve again (a dotted
+// file name such as qwen2.5-... once lost everything after its first dot).
+TEST(Profile, BuiltinNamesMatchTheirFiles) {
+  const auto names = BuiltinProfileNames();
+  EXPECT_GE(names.size(), 4u);
+  for (const auto& n : names) {
+    SCOPED_TRACE(n);
+    EXPECT_EQ(BuiltinProfile(n).name, n);
+  }
+  EXPECT_EQ(DefaultProfileFor("Qwen2.5 Coder 1.5B Instruct GGUF", 151936), "qwen2.5-coder-1.5b-instruct");
+  EXPECT_EQ(DefaultProfileFor("Qwen2.5 Coder 1.5B Instruct GGUF", 1000), "entropix-g2");  // other vocabulary
+  EXPECT_EQ(DefaultProfileFor("some other model", 49152), "entropix-g2");
+}
+
 }  // namespace
 }  // namespace entropix
