@@ -118,7 +118,10 @@ void WriteSummaryFiles(const Task& task, std::span<const SamplerSpec> samplers, 
   WriteText(dir / "summary.md", SummaryMarkdown(summary));
   std::vector<ChartBar> bars;
   for (const auto& s : summary["samplers"]) {
-    bars.push_back({s["sampler"], s["metric"]["estimate"], s["metric"]["low"], s["metric"]["high"]});
+    // A profile file is labelled by its stem ("profiles/x/cool.json" -> "cool").
+    std::string label = s["sampler"];
+    if (label.ends_with(".json")) label = fs::path(label).stem().string();
+    bars.push_back({label, s["metric"]["estimate"], s["metric"]["low"], s["metric"]["high"]});
   }
   WriteText(dir / "accuracy.svg",
             BarChartSvg(task.name() + ": " + summary["metric"].get<std::string>() + " (95% bootstrap CI), n = " +
@@ -320,7 +323,8 @@ json Summarize(const Task& task, std::span<const std::string> labels, std::span<
     by_sampler[r["sampler"]][r["item"]] = &r;
     order[r.value("index", 0)] = r["item"];
   }
-  std::vector<std::string> items;
+  std::vector<std::string> items;     // finished by all and scored: the metric's items
+  std::vector<std::string> finished;  // finished by all (the task summary counts unscored ones too)
   int skipped = 0;
   for (const auto& [_, id] : order) {
     bool all = true, scored = true;
@@ -330,6 +334,7 @@ json Summarize(const Task& task, std::span<const std::string> labels, std::span<
       if (it != by_sampler[l].end()) scored &= it->second->value("scored", true);
     }
     if (!all) continue;
+    finished.push_back(id);
     if (!scored) {
       ++skipped;
       continue;
@@ -344,7 +349,7 @@ json Summarize(const Task& task, std::span<const std::string> labels, std::span<
     double tokens = 0, decode_s = 0;
     std::array<double, kNumStates> states{};
     std::vector<json> recs;
-    for (const auto& [id, rec] : by_sampler[labels[si]]) recs.push_back(*rec);
+    for (const auto& id : finished) recs.push_back(*by_sampler[labels[si]][id]);
     for (const auto& id : items) {
       const json& r = *by_sampler[labels[si]][id];
       values[si].push_back(r["correct"].get<double>());

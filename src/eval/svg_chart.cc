@@ -23,7 +23,11 @@ std::string Escape(const std::string& s) {
 }  // namespace
 
 std::string BarChartSvg(const std::string& title, const std::vector<ChartBar>& bars) {
-  constexpr double kLeft = 50, kTop = 40, kPlotH = 240, kBarW = 60, kGap = 40;
+  constexpr double kLeft = 50, kTop = 40, kPlotH = 240, kBarW = 60, kCharW = 7;
+  // Each bar's slot is wide enough for its label (about 7 px a character at 12 px).
+  size_t longest = 0;
+  for (const auto& b : bars) longest = std::max(longest, b.label.size());
+  const double kGap = std::max(40.0, longest * kCharW + 10 - kBarW);
   const double plot_w = std::max<double>(1, bars.size()) * (kBarW + kGap) + kGap;
   const double width = kLeft + plot_w + 20, height = kTop + kPlotH + 60;
   auto y = [&](double v) { return kTop + kPlotH * (1.0 - std::clamp(v, 0.0, 1.0)); };

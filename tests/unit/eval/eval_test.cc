@@ -248,6 +248,24 @@ TEST_F(RunnerTest, ResumesWithoutRedoingFinishedItems) {
               1e-12);
 }
 
+// The task's own summary (here distinct-n) is computed on the same items as
+// the metric: those every listed sampler finished.
+TEST(Summarize, TaskSummaryUsesOnlyPairedItems) {
+  TaskOptions to;
+  to.name = "loops";
+  const auto task = MakeTask(to);
+  auto rec = [](const std::string& sampler, const std::string& item, int index, std::vector<int32_t> ids) {
+    return json{{"sampler", sampler}, {"item", item}, {"index", index}, {"correct", 0.0}, {"scored", true},
+                {"tokens", ids.size()}, {"decode_seconds", 1.0}, {"states", json::object()}, {"token_ids", ids}};
+  };
+  const std::vector<json> records = {rec("greedy", "a", 0, {1, 2, 3, 4}), rec("greedy", "b", 1, {1, 1, 1, 1}),
+                                     rec("x", "a", 0, {5, 6, 7, 8})};
+  const std::vector<std::string> labels = {"greedy", "x"};
+  const json s = Summarize(*task, labels, records, 100, 1);
+  EXPECT_EQ(s["n_items"], 1);
+  EXPECT_DOUBLE_EQ(s["samplers"][0]["task"]["distinct_1"].get<double>(), 1.0);  // item b (0.25) left out
+}
+
 // --rescore: stored responses are scored again (as after a checker fix);
 // generation is not repeated, other fields survive, the summary follows.
 TEST_F(RunnerTest, RescoreRecomputesStoredScores) {
