@@ -15,6 +15,7 @@ Usage: tools/eval_breakdown.py eval-results/smollm2-ifeval [--samplers a,b,c] [-
 import argparse
 import collections
 import json
+import math
 import os
 import sys
 
@@ -31,6 +32,15 @@ def load(folder):
     return recs
 
 
+def mcnemar(b, c):
+    """Exact two-sided McNemar p: min(1, 2 P[X <= min(b, c)]), X ~ Binomial(b + c, 1/2)."""
+    n = b + c
+    if n == 0:
+        return 1.0
+    tail = sum(math.comb(n, k) for k in range(min(b, c) + 1)) / 2.0 ** n
+    return min(1.0, 2.0 * tail)
+
+
 def short(label):
     return os.path.splitext(os.path.basename(label))[0]
 
@@ -40,6 +50,8 @@ def main():
     ap.add_argument("folder")
     ap.add_argument("--samplers", help="comma-separated labels (default: all in the file)")
     ap.add_argument("--top", type=int, default=12, help="instruction types shown (largest spread first)")
+    ap.add_argument("--skip", type=int, default=0,
+                    help="leave out the first N items in task order (e.g. those a variant was designed on)")
     a = ap.parse_args()
     recs = load(a.folder)
     labels = a.samplers.split(",") if a.samplers else list(recs)
@@ -48,6 +60,7 @@ def main():
         sys.exit(f"no records for sampler(s) {missing} in {a.folder}; present: {list(recs)}")
     items = sorted(set.intersection(*(set(recs[l]) for l in labels)),
                    key=lambda i: recs[labels[0]][i].get("index", 0))
+    items = items[a.skip:]
     scored = [i for i in items if all(recs[l][i].get("scored", True) for l in labels)]
     print(f"{a.folder}: {len(items)} items finished by all of {len(labels)} samplers, {len(scored)} scored\n")
 
@@ -68,8 +81,27 @@ def main():
         limit = sum(r.get("stop") == "token limit" for r in rs) / max(len(rs), 1)
         print(f"| {n} | {score:.3f} | {' | '.join(cells)} | {pauses:.2f} | {limit:.1%} |")
 
+    # Exact McNemar test of every sampler against greedy and against the first
+    # entropix-policy sampler, on these items (the summary's test, recomputed
+    # here so that a subset such as --skip can be tested).
+    bases = [b for b in ("greedy", "entropix") if b in labels]
+    if bases:
+        print("\n| sampler | " + " | ".join(f"vs {b}: difference, McNemar p (only this / only {b})" for b in bases) + " |")
+        print("|---|" + "---|" * len(bases))
+        for l, n in zip(labels, names):
+            cells = []
+            for b in bases:
+                if b == l:
+                    cells.append("—")
+                    continue
+                only_l = sum(recs[l][i]["correct"] > recs[b][i]["correct"] for i in scored)
+                only_b = sum(recs[b][i]["correct"] > recs[l][i]["correct"] for i in scored)
+                diff = sum(recs[l][i]["correct"] - recs[b][i]["correct"] for i in scored) / max(len(scored), 1)
+                cells.append(f"{diff:+.3f}, {mcnemar(only_l, only_b):.3f} ({only_l}/{only_b})")
+            print(f"| {n} | " + " | ".join(cells) + " |")
+
     # IFEval: strict passes per instruction type.
-    if "instructions" not in recs[labels[0]][items[0]].get("details", {}):
+    if a.top <= 0 or "instructions" not in recs[labels[0]][items[0]].get("details", {}):
         return
     passes = {l: collections.Counter() for l in labels}
     total = collections.Counter()
