@@ -6,6 +6,13 @@
 # + UndefinedBehaviorSanitizer and runs their tests again.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# The tiny golden model and the task data are the workplace's shared/ folder
+# beside the checkout (never copied into the repo): say so plainly if absent.
+if [ ! -f ../shared/models/stories260K.gguf ]; then
+  echo "error: ../shared/models/stories260K.gguf not found: the tests need the shared/ folder beside" \
+       "this checkout (clone main next to it, e.g. parent/{main,shared})" >&2
+  exit 1
+fi
 scripts/install-deps.sh
 scripts/build.sh
 build/apps/cli/entropix pull smollm2-135m
