@@ -79,6 +79,9 @@ void AddPromptFlags(CLI::App* cmd, PromptArgs& args) {
   cmd->add_flag("--raw", args.force_raw, "Feed the prompt as is, without a chat template")->excludes(chat);
   cmd->add_option("--chat-template", args.chat_template,
                   "Override the chat template: chatml, llama3, gemma or none");
+  cmd->add_flag("--parse-special", args.parse_special,
+                "Let special-token texts typed in the prompt or --sys (e.g. <|im_end|>) become control "
+                "tokens; by default only the chat template's own markup does");
 }
 
 void AddSamplerFlags(CLI::App* cmd, SamplerArgs& args) {
@@ -105,7 +108,7 @@ std::vector<int32_t> BuildPrompt(const Model& model, const Tokenizer& tokenizer,
   std::vector<ChatMessage> messages;
   if (!a.template_system && !a.system_prompt.empty()) messages.push_back({"system", a.system_prompt});
   messages.push_back({"user", user_text});
-  const PromptFormat format{a.force_raw, a.force_chat, a.chat_template};
+  const PromptFormat format{a.force_raw, a.force_chat, a.chat_template, a.parse_special};
   return EncodeConversation(model, tokenizer, format, messages, chat_out);
 }
 

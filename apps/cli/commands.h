@@ -36,6 +36,7 @@ struct PromptArgs {
   bool template_system = false;
   bool force_chat = false;
   bool force_raw = false;
+  bool parse_special = false;  // special-token texts in the prompt become control tokens
   std::string chat_template;
 };
 void AddPromptFlags(CLI::App* cmd, PromptArgs& args);

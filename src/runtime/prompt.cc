@@ -23,19 +23,17 @@ std::vector<int32_t> EncodeConversation(const Model& model, const Tokenizer& tok
     }
   }
   if (chat_applied) *chat_applied = tmpl.format != ChatFormat::kNone;
-  if (tmpl.format == ChatFormat::kNone) {
-    // A base model just continues text: no system message.
-    std::vector<ChatMessage> rest;
-    for (const auto& m : messages) {
-      if (m.role != "system") rest.push_back(m);
-    }
-    return tokenizer.Encode(RenderChat(tmpl, rest, false), tokenizer.add_bos_default(),
-                            /*parse_special=*/false);
+  std::vector<ChatMessage> kept;  // a base model just continues text: no system message
+  for (const auto& m : messages) {
+    if (tmpl.format != ChatFormat::kNone || m.role != "system") kept.push_back(m);
   }
-  const std::string text = RenderChat(tmpl, messages, /*add_generation_prompt=*/true);
+  const bool generation_prompt = tmpl.format != ChatFormat::kNone;
+  const std::vector<ChatSegment> segments = RenderChatSegments(tmpl, kept, generation_prompt);
+  std::vector<TextPiece> pieces;
+  pieces.reserve(segments.size());
+  for (const ChatSegment& s : segments) pieces.push_back({s.text, s.markup || f.parse_special_in_content});
   // Templates that spell out the BOS token (Llama 3, Gemma) must not get a second one.
-  return tokenizer.Encode(text, tokenizer.add_bos_default() && !tmpl.renders_bos,
-                          /*parse_special=*/true);
+  return tokenizer.Encode(pieces, tokenizer.add_bos_default() && !tmpl.renders_bos);
 }
 
 }  // namespace entropix

@@ -20,12 +20,17 @@ struct PromptFormat {
   bool force_raw = false;     // never apply a chat template
   bool force_chat = false;    // require one (error if the model has none and no override)
   std::string chat_template;  // "" = the model's; else chatml | llama3 | gemma | none
+  // Opt-in (--parse-special): special-token texts inside message contents
+  // become control tokens too. Off by default: typed "<|im_end|>" stays text.
+  bool parse_special_in_content = false;
 };
 
 // Without a template (base models, --raw, --chat-template none) the
-// non-system contents are joined by "\n" and encoded as plain text (special
-// token texts are not parsed). With one, the rendered conversation ends with
-// the assistant's generation prompt. *chat_applied tells which happened.
+// non-system contents are joined by "\n" and encoded as plain text. With one,
+// the rendered conversation ends with the assistant's generation prompt, and
+// only the template's markup becomes special tokens: roles and contents are
+// plain text unless parse_special_in_content. *chat_applied tells which
+// happened.
 std::vector<int32_t> EncodeConversation(const Model& model, const Tokenizer& tokenizer,
                                         const PromptFormat& format,
                                         std::span<const ChatMessage> messages,

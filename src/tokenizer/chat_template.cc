@@ -102,56 +102,87 @@ ChatTemplate ChatTemplateFor(ChatFormat format) {
   return t;
 }
 
-std::string RenderChat(const ChatTemplate& tmpl, std::span<const ChatMessage> messages,
-                       bool add_generation_prompt) {
-  std::string out;
+namespace {
+
+// Appends to a segment list, merging neighbours of the same kind.
+class SegmentWriter {
+ public:
+  SegmentWriter& Markup(std::string_view s) { return Add(s, true); }
+  SegmentWriter& Text(std::string_view s) { return Add(s, false); }
+  std::vector<ChatSegment> Take() { return std::move(out_); }
+
+ private:
+  SegmentWriter& Add(std::string_view s, bool markup) {
+    if (s.empty()) return *this;
+    if (out_.empty() || out_.back().markup != markup) out_.push_back({std::string(), markup});
+    out_.back().text.append(s);
+    return *this;
+  }
+  std::vector<ChatSegment> out_;
+};
+
+void RenderChatMl(const ChatTemplate& tmpl, std::span<const ChatMessage> messages, SegmentWriter& w) {
+  if (!tmpl.default_system.empty() && (messages.empty() || messages[0].role != "system")) {
+    w.Markup("<|im_start|>system\n" + tmpl.default_system + "<|im_end|>\n");
+  }
+  for (const ChatMessage& m : messages) {
+    w.Markup("<|im_start|>").Text(m.role).Markup("\n").Text(m.content).Markup("<|im_end|>\n");
+  }
+}
+
+void RenderLlama3(std::span<const ChatMessage> messages, SegmentWriter& w) {
+  w.Markup("<|begin_of_text|>");
+  for (const ChatMessage& m : messages) {
+    w.Markup("<|start_header_id|>").Text(m.role).Markup("<|end_header_id|>\n\n");
+    w.Text(Trim(m.content)).Markup("<|eot_id|>");
+  }
+}
+
+void RenderGemma(std::span<const ChatMessage> messages, SegmentWriter& w) {
+  w.Markup("<bos>");
+  size_t first = 0;
+  const bool has_system = !messages.empty() && messages[0].role == "system";
+  if (has_system) first = 1;  // Gemma has no system role: it goes before the first user turn
+  for (size_t i = first; i < messages.size(); ++i) {
+    const ChatMessage& m = messages[i];
+    w.Markup("<start_of_turn>").Text(m.role == "assistant" ? std::string_view("model") : m.role).Markup("\n");
+    if (i == first && has_system) w.Text(messages[0].content).Markup("\n\n");
+    w.Text(Trim(m.content)).Markup("<end_of_turn>\n");
+  }
+}
+
+}  // namespace
+
+std::vector<ChatSegment> RenderChatSegments(const ChatTemplate& tmpl, std::span<const ChatMessage> messages,
+                                            bool add_generation_prompt) {
+  SegmentWriter w;
   switch (tmpl.format) {
     case ChatFormat::kNone:
       for (size_t i = 0; i < messages.size(); ++i) {
-        if (i > 0) out += '\n';
-        out += messages[i].content;
+        if (i > 0) w.Text("\n");
+        w.Text(messages[i].content);
       }
-      return out;
-
+      return w.Take();
     case ChatFormat::kChatMl:
-      if (!tmpl.default_system.empty() && (messages.empty() || messages[0].role != "system")) {
-        out += "<|im_start|>system\n" + tmpl.default_system + "<|im_end|>\n";
-      }
-      for (const ChatMessage& m : messages) out += "<|im_start|>" + m.role + "\n" + m.content + "<|im_end|>\n";
-      if (add_generation_prompt) out += "<|im_start|>assistant\n";
-      return out;
-
+      RenderChatMl(tmpl, messages, w);
+      if (add_generation_prompt) w.Markup("<|im_start|>assistant\n");
+      break;
     case ChatFormat::kLlama3:
-      out += "<|begin_of_text|>";
-      for (const ChatMessage& m : messages) {
-        out += "<|start_header_id|>" + m.role + "<|end_header_id|>\n\n";
-        out += Trim(m.content);
-        out += "<|eot_id|>";
-      }
-      if (add_generation_prompt) out += "<|start_header_id|>assistant<|end_header_id|>\n\n";
-      return out;
-
-    case ChatFormat::kGemma: {
-      out += "<bos>";
-      size_t first = 0;
-      std::string prefix;  // Gemma has no system role: it goes before the first user turn
-      if (!messages.empty() && messages[0].role == "system") {
-        prefix = messages[0].content + "\n\n";
-        first = 1;
-      }
-      for (size_t i = first; i < messages.size(); ++i) {
-        const ChatMessage& m = messages[i];
-        out += "<start_of_turn>";
-        out += m.role == "assistant" ? "model" : m.role;
-        out += '\n';
-        if (i == first) out += prefix;
-        out += Trim(m.content);
-        out += "<end_of_turn>\n";
-      }
-      if (add_generation_prompt) out += "<start_of_turn>model\n";
-      return out;
-    }
+      RenderLlama3(messages, w);
+      if (add_generation_prompt) w.Markup("<|start_header_id|>assistant<|end_header_id|>\n\n");
+      break;
+    case ChatFormat::kGemma:
+      RenderGemma(messages, w);
+      if (add_generation_prompt) w.Markup("<start_of_turn>model\n");
+      break;
   }
+  return w.Take();
+}
+
+std::string RenderChat(const ChatTemplate& tmpl, std::span<const ChatMessage> messages,
+                       bool add_generation_prompt) {
+  std::string out;
+  for (const ChatSegment& s : RenderChatSegments(tmpl, messages, add_generation_prompt)) out += s.text;
   return out;
 }
 

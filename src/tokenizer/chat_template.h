@@ -15,13 +15,16 @@
 //   kNone:   the message contents joined by "\n", no markup.
 //
 // The rendered text contains the special tokens as text (and the BOS text
-// for kLlama3 and kGemma): encode it with parse_special = true, and with
-// add_bos = false when ChatTemplate::renders_bos.
+// for kLlama3 and kGemma). Encode it from RenderChatSegments: only the
+// template's own markup may become special tokens; roles and message
+// contents are encoded as plain text, so a user who types "<|im_end|>" cannot
+// close a turn or forge one. Use add_bos = false when ChatTemplate::renders_bos.
 #pragma once
 
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace entropix {
 
@@ -51,7 +54,17 @@ const char* ChatFormatName(ChatFormat format);
 // The template of a format chosen by name (no default system message).
 ChatTemplate ChatTemplateFor(ChatFormat format);
 
-// add_generation_prompt appends the header of an assistant turn.
+// One piece of a rendered conversation: the template's markup (special
+// token texts allowed) or text that came from a message (role, content).
+struct ChatSegment {
+  std::string text;
+  bool markup = false;
+};
+
+// add_generation_prompt appends the header of an assistant turn. The
+// segments concatenate to RenderChat's text.
+std::vector<ChatSegment> RenderChatSegments(const ChatTemplate& tmpl, std::span<const ChatMessage> messages,
+                                            bool add_generation_prompt);
 std::string RenderChat(const ChatTemplate& tmpl, std::span<const ChatMessage> messages,
                        bool add_generation_prompt);
 

@@ -270,20 +270,48 @@ std::string Tokenizer::Decode(std::span<const int32_t> ids, bool render_special)
 }
 
 std::vector<int32_t> Tokenizer::Encode(std::string_view text, bool add_bos, bool parse_special) const {
+  const TextPiece piece{text, parse_special};
+  return Encode(std::span<const TextPiece>(&piece, 1), add_bos);
+}
+
+std::vector<int32_t> Tokenizer::Encode(std::span<const TextPiece> pieces, bool add_bos) const {
   std::vector<int32_t> out;
   if (add_bos && bos_id_ >= 0) out.push_back(bos_id_);
 
+  // The text, and the byte ranges [begin, end) of adjacent pieces that may
+  // hold control/unknown token texts.
+  std::string text;
+  std::vector<std::pair<size_t, size_t>> allowed;
+  for (const TextPiece& p : pieces) {
+    if (p.parse_special && !p.text.empty()) {
+      if (!allowed.empty() && allowed.back().second == text.size()) {
+        allowed.back().second += p.text.size();
+      } else {
+        allowed.emplace_back(text.size(), text.size() + p.text.size());
+      }
+    }
+    text.append(p.text);
+  }
+  const auto may_be_special = [&](TokenType ty, size_t begin, size_t end) {
+    if (ty == TokenType::kUserDefined) return true;
+    for (const auto& [b, e] : allowed) {
+      if (begin >= b && end <= e) return true;
+    }
+    return false;
+  };
+
   // Special-token partition, as llama.cpp's tokenizer_st_partition: each
   // special text, longest first, splits every raw fragment at all of its
-  // occurrences (leftmost first).
+  // permitted occurrences (leftmost first).
   std::vector<Fragment> frags;
   if (!text.empty()) frags.push_back({-1, 0, text.size()});
   std::vector<Fragment> next;
+  const std::string_view view(text);
   for (int32_t id : special_ids_) {
     const TokenType ty = types_[id];
-    if (!parse_special && ty != TokenType::kUserDefined) continue;
+    if (allowed.empty() && ty != TokenType::kUserDefined) continue;
     const std::string& s = tokens_[id];
-    if (text.find(s) == std::string_view::npos) continue;
+    if (view.find(s) == std::string_view::npos) continue;
     next.clear();
     for (const Fragment& fr : frags) {
       if (fr.token >= 0) {
@@ -291,12 +319,16 @@ std::vector<int32_t> Tokenizer::Encode(std::string_view text, bool add_bos, bool
         continue;
       }
       size_t pos = fr.begin;
-      while (true) {
-        const size_t hit = text.substr(0, fr.end).find(s, pos);
+      for (size_t from = fr.begin;;) {
+        const size_t hit = view.substr(0, fr.end).find(s, from);
         if (hit == std::string_view::npos) break;
+        if (!may_be_special(ty, hit, hit + s.size())) {
+          from = hit + 1;
+          continue;
+        }
         if (hit > pos) next.push_back({-1, pos, hit});
         next.push_back({id, hit, hit + s.size()});
-        pos = hit + s.size();
+        pos = from = hit + s.size();
       }
       if (pos < fr.end) next.push_back({-1, pos, fr.end});
     }
@@ -311,7 +343,7 @@ std::vector<int32_t> Tokenizer::Encode(std::string_view text, bool add_bos, bool
       prev_special = true;
       continue;
     }
-    const std::string_view raw = text.substr(fr.begin, fr.end - fr.begin);
+    const std::string_view raw = view.substr(fr.begin, fr.end - fr.begin);
     if (kind_ == Kind::kSpm) {
       buf.clear();
       if (add_space_prefix_ && prev_special) buf.push_back(' ');

@@ -12,7 +12,11 @@
 //
 // Special tokens: with parse_special, the texts of control (type 3) and
 // unknown (2) tokens in the input become those tokens; user-defined tokens
-// (4) are always matched. Longer special texts are matched first.
+// (4) are always matched. Longer special texts are matched first. Text made
+// of several pieces (a chat template's markup around untrusted message
+// contents) is encoded as one text in which only the pieces that allow it
+// may contain special tokens: a control token's text must lie wholly inside
+// one such run of pieces.
 //
 // Decoding concatenates each token's bytes. For SPM models this keeps the
 // space the encoder put in front: Decode(Encode(s)) == " " + s for non-empty
@@ -38,6 +42,12 @@ class BpeMerger;
 // tokenizer.ggml.token_type values.
 enum class TokenType : uint8_t {
   kUndefined = 0, kNormal = 1, kUnknown = 2, kControl = 3, kUserDefined = 4, kUnused = 5, kByte = 6,
+};
+
+// A piece of a text to encode; see Tokenizer::Encode.
+struct TextPiece {
+  std::string_view text;
+  bool parse_special = false;
 };
 
 class Tokenizer {
@@ -68,6 +78,11 @@ class Tokenizer {
   Tokenizer& operator=(const Tokenizer&) = delete;
 
   std::vector<int32_t> Encode(std::string_view text, bool add_bos, bool parse_special) const;
+  // The concatenation of `pieces`, with special tokens only inside pieces
+  // that allow them. Raw text is split only at special tokens, never at piece
+  // boundaries, so the ids equal Encode(concatenation, add_bos, false) when
+  // the text has no special tokens.
+  std::vector<int32_t> Encode(std::span<const TextPiece> pieces, bool add_bos) const;
   // Control and unknown tokens contribute their text only with render_special.
   std::string Decode(std::span<const int32_t> ids, bool render_special = false) const;
   // The bytes one token contributes to Decode (may be a partial UTF-8
