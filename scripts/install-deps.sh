@@ -3,7 +3,8 @@
 # or sudo). Everything comes from Debian: no downloads during configure/build.
 set -euo pipefail
 pkgs=(cmake ninja-build g++ pkg-config libgtest-dev nlohmann-json3-dev libcli11-dev
-      libbenchmark-dev zlib1g-dev libssl-dev python3)
+      libbenchmark-dev zlib1g-dev libssl-dev python3
+      clang-14 libclang-rt-14-dev)  # clang: the libFuzzer targets (scripts/fuzz-smoke.sh)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -2,8 +2,9 @@
 # The test command: installs dependencies, builds, fetches the models the
 # tests compare against llama.cpp (the default SmolLM2-135M and
 # Qwen2.5-Coder-1.5B; cached after the first run), runs every test (ctest),
-# then rebuilds the parsers, kernels, tokenizer and model with AddressSanitizer
-# + UndefinedBehaviorSanitizer and runs their tests again.
+# then runs the whole suite again under AddressSanitizer + UndefinedBehavior-
+# Sanitizer, the threaded tests under ThreadSanitizer, and a short libFuzzer
+# run of every fuzz target (scripts/fuzz-smoke.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # The tiny golden model and the task data are the workplace's shared/ folder
@@ -20,12 +21,24 @@ build/apps/cli/entropix pull qwen2.5-coder-1.5b
 export ENTROPIX_REQUIRE_MODELS=${ENTROPIX_REQUIRE_MODELS:-1}
 (cd build && ctest --output-on-failure -j2)
 
-echo "== sanitizer build (ASan + UBSan) =="
+echo "== sanitizer build (ASan + UBSan): the whole suite =="
 cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DENTROPIX_SANITIZE=ON \
   -DENTROPIX_BUILD_BENCH=OFF >/dev/null
-cmake --build build-asan --target test_io test_kernels test_tokenizer test_model test_sampling
-for t in io kernels tokenizer sampling; do
-  build-asan/tests/unit/$t/test_$t --gtest_brief=1
-done
-# The 1.5B model is too slow under ASan; the small models cover the same code.
+cmake --build build-asan
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+# Every ctest (unit, e2e, fuzz seed replays) under the sanitizers; test_model's
+# 1.5B-model goldens are too slow under ASan, the small models cover the same code.
+(cd build-asan && ctest --output-on-failure -j2 -E '^test_model$')
 build-asan/tests/unit/model/test_model --gtest_brief=1 --gtest_filter='-*Qwen*'
+
+echo "== ThreadSanitizer: thread pool and the multi-threaded session =="
+cmake -S . -B build-tsan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DENTROPIX_TSAN=ON \
+  -DENTROPIX_BUILD_BENCH=OFF >/dev/null
+cmake --build build-tsan --target test_threading test_runtime
+TSAN_OPTIONS=${TSAN_OPTIONS:-halt_on_error=1} build-tsan/tests/unit/threading/test_threading --gtest_brief=1
+TSAN_OPTIONS=${TSAN_OPTIONS:-halt_on_error=1} build-tsan/tests/unit/runtime/test_runtime --gtest_brief=1 \
+  --gtest_filter='-*DefaultModel*'
+
+echo "== fuzz smoke runs (libFuzzer, clang) =="
+scripts/fuzz-smoke.sh "${ENTROPIX_FUZZ_SECONDS:-20}"
