@@ -252,8 +252,81 @@ std::vector<std::string_view> Split(std::string_view s, std::string_view sep) {
 
 std::vector<std::string_view> Lines(std::string_view s) { return Split(s, "\n"); }
 
-int CountMatches(const std::string& text, const std::regex& re) {
-  return static_cast<int>(std::distance(std::sregex_iterator(text.begin(), text.end(), re), std::sregex_iterator()));
+// The span matchers below stand in for the reference's regexes. They are
+// hand-written because std::regex recurses once per character matched and
+// overflows the stack on a long response (a stored one on --rescore, say).
+
+// Calls f(content) for each match of the regex open[^c\n]*close (c = close's
+// first character), found left to right without overlap, as re.findall
+// does: "[...]" on one line, "*text*", "**text**". Linear time.
+template <typename F>
+void ForEachSpan(std::string_view s, std::string_view open, std::string_view close, F f) {
+  const char stops[] = {close[0], '\n'};
+  const std::string_view stop_set(stops, 2);
+  // A candidate whose content starts at or before a failed stop fails alike.
+  size_t failed_stop = std::string_view::npos;
+  for (size_t i = s.find(open); i != std::string_view::npos;) {
+    const size_t from = i + open.size();
+    if (failed_stop != std::string_view::npos && from <= failed_stop) {
+      i = s.find(open, i + 1);
+      continue;
+    }
+    const size_t j = s.find_first_of(stop_set, from);
+    if (j == std::string_view::npos) break;
+    if (s.compare(j, close.size(), close) == 0) {
+      f(s.substr(from, j - from));
+      i = s.find(open, j + close.size());
+    } else {
+      failed_stop = j;
+      i = s.find(open, i + 1);
+    }
+  }
+}
+
+// Python's \s and \d on ASCII, as the regexes they replace used them.
+bool IsAsciiSpace(char c) { return c == ' ' || (c >= '\t' && c <= '\r'); }
+bool IsAsciiDigit(char c) { return c >= '0' && c <= '9'; }
+
+// Matches of \s?<splitter>\s?\d+\s? (the splitter literal), left to right
+// without overlap, as the reference counts sections.
+int CountSections(std::string_view s, std::string_view splitter) {
+  int n = 0;
+  for (size_t i = 0; i < s.size();) {
+    // Where the match ends, or npos: splitter at `at`, then \s?\d+\s?.
+    const auto match_from = [&](size_t at) -> size_t {
+      if (s.compare(at, splitter.size(), splitter) != 0) return std::string_view::npos;
+      size_t p = at + splitter.size();
+      if (p + 1 < s.size() && IsAsciiSpace(s[p]) && IsAsciiDigit(s[p + 1])) ++p;
+      const size_t digits = p;
+      while (p < s.size() && IsAsciiDigit(s[p])) ++p;
+      if (p == digits) return std::string_view::npos;
+      return p < s.size() && IsAsciiSpace(s[p]) ? p + 1 : p;
+    };
+    size_t end = IsAsciiSpace(s[i]) ? match_from(i + 1) : std::string_view::npos;
+    if (end == std::string_view::npos) end = match_from(i);
+    if (end == std::string_view::npos || end == i) {
+      ++i;
+      continue;
+    }
+    ++n;
+    i = end;
+  }
+  return n;
+}
+
+// A match of <<[^\n]+>> whose text, without its angle brackets, is not
+// blank. On each line the greedy match runs from the first "<<" to the last
+// ">>" (later matches on the line would need another ">>").
+bool HasTitle(std::string_view s) {
+  for (std::string_view line : Split(s, "\n")) {
+    const size_t open = line.find("<<"), close = line.rfind(">>");
+    if (open == std::string_view::npos || close == std::string_view::npos || close < open + 3) continue;
+    std::string_view t = line.substr(open, close + 2 - open);
+    while (!t.empty() && t.front() == '<') t.remove_prefix(1);
+    while (!t.empty() && t.back() == '>') t.remove_suffix(1);
+    if (!Trim(t).empty()) return true;
+  }
+  return false;
 }
 
 std::string Str(const json& kw, const char* key) {
@@ -492,8 +565,9 @@ const std::map<std::string, Instruction, std::less<>>& Checkers() {
        {{{"num_placeholders", Kwarg::kCount}},
        [](const json& kw, std::string_view r) {
          // [...] on one line.
-         static const std::regex re(R"(\[[^\]\n]*\])");
-         return CountMatches(std::string(r), re) >= Int(kw, "num_placeholders");
+         int n = 0;
+         ForEachSpan(r, "[", "]", [&](std::string_view) { ++n; });
+         return n >= Int(kw, "num_placeholders");
        }}},
       {"detectable_content:postscript",
        {{{"postscript_marker", Kwarg::kText}},
@@ -520,32 +594,20 @@ const std::map<std::string, Instruction, std::less<>>& Checkers() {
       {"detectable_format:number_highlighted_sections",
        {{{"num_highlights", Kwarg::kCount}},
        [](const json& kw, std::string_view r) {
-         // *text* and **text** spans on one line with non-empty text.
-         static const std::regex single(R"(\*[^\n\*]*\*)"), dbl(R"(\*\*[^\n\*]*\*\*)");
-         const std::string s(r);
+         // *text* and **text** spans on one line with non-empty text
+         // (counted separately, as the reference's two regexes do).
          int n = 0;
-         for (const std::regex* re : {&single, &dbl}) {
-           for (auto it = std::sregex_iterator(s.begin(), s.end(), *re); it != std::sregex_iterator(); ++it) {
-             std::string_view m(it->str());
-             while (!m.empty() && m.front() == '*') m.remove_prefix(1);
-             while (!m.empty() && m.back() == '*') m.remove_suffix(1);
-             if (!Trim(m).empty()) ++n;
-           }
-         }
+         const auto count = [&](std::string_view text) { n += Trim(text).empty() ? 0 : 1; };
+         ForEachSpan(r, "*", "*", count);
+         ForEachSpan(r, "**", "**", count);
          return n >= Int(kw, "num_highlights");
        }}},
       {"detectable_format:multiple_sections",
        {{{"section_spliter", Kwarg::kText}, {"num_sections", Kwarg::kCount}},
        [](const json& kw, std::string_view r) {
          // Sections start with "<splitter> <number>", e.g. "SECTION 1".
-         const std::string_view splitter = Trim(Str(kw, "section_spliter"));
-         std::string escaped;
-         for (char c : splitter) {
-           if (std::string_view(R"(\^$.|?*+()[]{})").find(c) != std::string_view::npos) escaped += '\\';
-           escaped += c;
-         }
-         const std::regex re("\\s?" + escaped + "\\s?\\d+\\s?");
-         return CountMatches(std::string(r), re) >= Int(kw, "num_sections");
+         const std::string spliter_arg = Str(kw, "section_spliter");
+         return CountSections(r, Trim(spliter_arg)) >= Int(kw, "num_sections");
        }}},
       {"detectable_format:json_format",
        {{},
@@ -565,16 +627,7 @@ const std::map<std::string, Instruction, std::less<>>& Checkers() {
        {{},
        [](const json&, std::string_view r) {
          // <<title>> on one line, non-empty once the angle brackets are gone.
-         static const std::regex re(R"(<<[^\n]+>>)");
-         const std::string s(r);
-         for (auto it = std::sregex_iterator(s.begin(), s.end(), re); it != std::sregex_iterator(); ++it) {
-           const std::string m = it->str();
-           std::string_view t(m);
-           while (!t.empty() && t.front() == '<') t.remove_prefix(1);
-           while (!t.empty() && t.back() == '>') t.remove_suffix(1);
-           if (!Trim(t).empty()) return true;
-         }
-         return false;
+         return HasTitle(r);
        }}},
       {"combination:two_responses",
        {{},
@@ -723,8 +776,9 @@ void CheckKwargs(std::string_view id, const JsonFields& kwargs) {
   if (it == Checkers().end()) return;  // not checked: skipped when scoring
   const std::vector<KwargSpec>& spec = it->second.kwargs;
   if (!kwargs.value().is_object() && !kwargs.value().is_null()) kwargs.Fail("the arguments must be an object");
-  for (const auto& [key, value] : kwargs.value().items()) {
-    const bool known = value.is_null() || std::any_of(spec.begin(), spec.end(), [&](const KwargSpec& s) {
+  for (const auto& item : kwargs.value().items()) {
+    const std::string& key = item.key();
+    const bool known = item.value().is_null() || std::any_of(spec.begin(), spec.end(), [&](const KwargSpec& s) {
                          return key == s.key;
                        });
     if (!known) kwargs.Fail("field '" + kwargs.Name(key) + "' is not an argument of " + std::string(id));

@@ -10,6 +10,7 @@
 #include <fstream>
 
 #include "core/error.h"
+#include "eval/ifeval_checkers.h"
 #include "eval/runner.h"
 #include "eval/task.h"
 #include "model/model.h"
@@ -121,6 +122,27 @@ INSTANTIATE_TEST_SUITE_P(
                  "'num_words' is missing"},
         DataCase{"loops", "{\"prompt\": 5}\n", "field 'prompt' must be a string"}),
     [](const ::testing::TestParamInfo<DataCase>& info) { return std::to_string(info.index); });
+
+// Long responses (a stored one on --rescore can be any size): the span
+// checkers used std::regex, which recursed once per character and overflowed
+// the stack (a crash at 200,000 characters). Also no quadratic blow-up.
+TEST(IfevalHostile, LongResponsesDoNotOverflowTheStack) {
+  const std::string run(1000000, 'a');
+  EXPECT_EQ(CheckStrict("detectable_content:number_placeholders", {{"num_placeholders", 1}}, "[" + run + "]"),
+            CheckResult::kFollowed);
+  EXPECT_EQ(CheckStrict("detectable_format:number_highlighted_sections", {{"num_highlights", 2}},
+                        "*" + run + "* **" + run + "**"),
+            CheckResult::kFollowed);
+  EXPECT_EQ(CheckStrict("detectable_format:title", json::object(), "<<" + run + ">>"), CheckResult::kFollowed);
+  EXPECT_EQ(CheckStrict("detectable_format:multiple_sections", {{"section_spliter", "Part"}, {"num_sections", 1}},
+                        "Part " + std::string(1000000, '7')),
+            CheckResult::kFollowed);
+  EXPECT_EQ(CheckStrict("detectable_content:number_placeholders", {{"num_placeholders", 1}}, std::string(300000, '[')),
+            CheckResult::kNotFollowed);
+  EXPECT_EQ(CheckStrict("detectable_format:number_highlighted_sections", {{"num_highlights", 1}},
+                        std::string(300000, '*') + "\n"),
+            CheckResult::kNotFollowed);
+}
 
 // ------------------------------------------------------------- runner
 
