@@ -4,9 +4,11 @@
 #include <cctype>
 #include <cstdint>
 #include <functional>
+#include <limits>
 #include <map>
 #include <regex>
 
+#include "eval/json_fields.h"
 #include "tokenizer/unicode.h"
 
 namespace entropix {
@@ -250,8 +252,81 @@ std::vector<std::string_view> Split(std::string_view s, std::string_view sep) {
 
 std::vector<std::string_view> Lines(std::string_view s) { return Split(s, "\n"); }
 
-int CountMatches(const std::string& text, const std::regex& re) {
-  return static_cast<int>(std::distance(std::sregex_iterator(text.begin(), text.end(), re), std::sregex_iterator()));
+// The span matchers below stand in for the reference's regexes. They are
+// hand-written because std::regex recurses once per character matched and
+// overflows the stack on a long response (a stored one on --rescore, say).
+
+// Calls f(content) for each match of the regex open[^c\n]*close (c = close's
+// first character), found left to right without overlap, as re.findall
+// does: "[...]" on one line, "*text*", "**text**". Linear time.
+template <typename F>
+void ForEachSpan(std::string_view s, std::string_view open, std::string_view close, F f) {
+  const char stops[] = {close[0], '\n'};
+  const std::string_view stop_set(stops, 2);
+  // A candidate whose content starts at or before a failed stop fails alike.
+  size_t failed_stop = std::string_view::npos;
+  for (size_t i = s.find(open); i != std::string_view::npos;) {
+    const size_t from = i + open.size();
+    if (failed_stop != std::string_view::npos && from <= failed_stop) {
+      i = s.find(open, i + 1);
+      continue;
+    }
+    const size_t j = s.find_first_of(stop_set, from);
+    if (j == std::string_view::npos) break;
+    if (s.compare(j, close.size(), close) == 0) {
+      f(s.substr(from, j - from));
+      i = s.find(open, j + close.size());
+    } else {
+      failed_stop = j;
+      i = s.find(open, i + 1);
+    }
+  }
+}
+
+// Python's \s and \d on ASCII, as the regexes they replace used them.
+bool IsAsciiSpace(char c) { return c == ' ' || (c >= '\t' && c <= '\r'); }
+bool IsAsciiDigit(char c) { return c >= '0' && c <= '9'; }
+
+// Matches of \s?<splitter>\s?\d+\s? (the splitter literal), left to right
+// without overlap, as the reference counts sections.
+int CountSections(std::string_view s, std::string_view splitter) {
+  int n = 0;
+  for (size_t i = 0; i < s.size();) {
+    // Where the match ends, or npos: splitter at `at`, then \s?\d+\s?.
+    const auto match_from = [&](size_t at) -> size_t {
+      if (s.compare(at, splitter.size(), splitter) != 0) return std::string_view::npos;
+      size_t p = at + splitter.size();
+      if (p + 1 < s.size() && IsAsciiSpace(s[p]) && IsAsciiDigit(s[p + 1])) ++p;
+      const size_t digits = p;
+      while (p < s.size() && IsAsciiDigit(s[p])) ++p;
+      if (p == digits) return std::string_view::npos;
+      return p < s.size() && IsAsciiSpace(s[p]) ? p + 1 : p;
+    };
+    size_t end = IsAsciiSpace(s[i]) ? match_from(i + 1) : std::string_view::npos;
+    if (end == std::string_view::npos) end = match_from(i);
+    if (end == std::string_view::npos || end == i) {
+      ++i;
+      continue;
+    }
+    ++n;
+    i = end;
+  }
+  return n;
+}
+
+// A match of <<[^\n]+>> whose text, without its angle brackets, is not
+// blank. On each line the greedy match runs from the first "<<" to the last
+// ">>" (later matches on the line would need another ">>").
+bool HasTitle(std::string_view s) {
+  for (std::string_view line : Split(s, "\n")) {
+    const size_t open = line.find("<<"), close = line.rfind(">>");
+    if (open == std::string_view::npos || close == std::string_view::npos || close < open + 3) continue;
+    std::string_view t = line.substr(open, close + 2 - open);
+    while (!t.empty() && t.front() == '<') t.remove_prefix(1);
+    while (!t.empty() && t.back() == '>') t.remove_suffix(1);
+    if (!Trim(t).empty()) return true;
+  }
+  return false;
 }
 
 std::string Str(const json& kw, const char* key) {
@@ -387,9 +462,25 @@ std::vector<std::string> SplitOnDividers(const std::string& s) {
 
 using Checker = std::function<bool(const json&, std::string_view)>;
 
-const std::map<std::string, Checker, std::less<>>& Checkers() {
-  static const std::map<std::string, Checker, std::less<>> table = {
+// The kinds of instruction arguments: a count (a non-negative integer), a
+// relation ("less than" | "at least"), a text, a list of texts.
+enum class Kwarg { kCount, kRelation, kText, kTexts };
+struct KwargSpec {
+  const char* key;
+  Kwarg kind;
+};
+
+// One instruction: the arguments its checker reads (all required) and the
+// checker, which may rely on them being there with their types.
+struct Instruction {
+  std::vector<KwargSpec> kwargs;
+  Checker check;
+};
+
+const std::map<std::string, Instruction, std::less<>>& Checkers() {
+  static const std::map<std::string, Instruction, std::less<>> table = {
       {"keywords:existence",
+       {{{"keywords", Kwarg::kTexts}},
        [](const json& kw, std::string_view r) {
          if (!kw.contains("keywords")) return false;
          const std::string low = Lower(r);
@@ -397,36 +488,42 @@ const std::map<std::string, Checker, std::less<>>& Checkers() {
            if (low.find(Lower(k.get<std::string>())) == std::string::npos) return false;
          }
          return true;
-       }},
+       }}},
       {"keywords:frequency",
+       {{{"keyword", Kwarg::kText}, {"frequency", Kwarg::kCount}, {"relation", Kwarg::kRelation}},
        [](const json& kw, std::string_view r) {
          return Compare(CountSubstringNoCase(r, Trim(Str(kw, "keyword"))), Str(kw, "relation"), Int(kw, "frequency"));
-       }},
+       }}},
       {"keywords:forbidden_words",
+       {{{"forbidden_words", Kwarg::kTexts}},
        [](const json& kw, std::string_view r) {
          if (!kw.contains("forbidden_words")) return true;
          for (const auto& w : kw["forbidden_words"]) {
            if (ContainsWordNoCase(r, w.get<std::string>())) return false;
          }
          return true;
-       }},
+       }}},
       {"keywords:letter_frequency",
+       {{{"letter", Kwarg::kText}, {"let_frequency", Kwarg::kCount}, {"let_relation", Kwarg::kRelation}},
        [](const json& kw, std::string_view r) {
          const std::string letter = Lower(Trim(Str(kw, "letter")));
          if (letter.empty()) return false;
          const std::string low = Lower(r);
          const int count = static_cast<int>(std::count(low.begin(), low.end(), letter[0]));
          return Compare(count, Str(kw, "let_relation"), Int(kw, "let_frequency"));
-       }},
+       }}},
       {"length_constraints:number_sentences",
+       {{{"num_sentences", Kwarg::kCount}, {"relation", Kwarg::kRelation}},
        [](const json& kw, std::string_view r) {
          return Compare(CountSentences(r), Str(kw, "relation"), Int(kw, "num_sentences"));
-       }},
+       }}},
       {"length_constraints:number_words",
+       {{{"num_words", Kwarg::kCount}, {"relation", Kwarg::kRelation}},
        [](const json& kw, std::string_view r) {
          return Compare(CountWords(r), Str(kw, "relation"), Int(kw, "num_words"));
-       }},
+       }}},
       {"length_constraints:number_paragraphs",
+       {{{"num_paragraphs", Kwarg::kCount}},
        [](const json& kw, std::string_view r) {
          // Paragraphs are separated by the markdown divider "***" (with an
          // optional whitespace character on either side). An empty paragraph
@@ -440,8 +537,9 @@ const std::map<std::string, Checker, std::less<>>& Checkers() {
            }
          }
          return n == Int(kw, "num_paragraphs");
-       }},
+       }}},
       {"length_constraints:nth_paragraph_first_word",
+       {{{"num_paragraphs", Kwarg::kCount}, {"nth_paragraph", Kwarg::kCount}, {"first_word", Kwarg::kText}},
        [](const json& kw, std::string_view r) {
          // Paragraphs are separated by a blank line ("\n\n"); the count of
          // non-empty paragraphs must equal num_paragraphs, and the nth part
@@ -462,61 +560,57 @@ const std::map<std::string, Checker, std::less<>>& Checkers() {
          while (!word.empty() && word.front() == '"') word.remove_prefix(1);
          const size_t stop = word.find_first_of(".,?!'\"");
          return non_empty == Int(kw, "num_paragraphs") && Lower(word.substr(0, stop)) == Lower(Str(kw, "first_word"));
-       }},
+       }}},
       {"detectable_content:number_placeholders",
+       {{{"num_placeholders", Kwarg::kCount}},
        [](const json& kw, std::string_view r) {
          // [...] on one line.
-         static const std::regex re(R"(\[[^\]\n]*\])");
-         return CountMatches(std::string(r), re) >= Int(kw, "num_placeholders");
-       }},
+         int n = 0;
+         ForEachSpan(r, "[", "]", [&](std::string_view) { ++n; });
+         return n >= Int(kw, "num_placeholders");
+       }}},
       {"detectable_content:postscript",
+       {{{"postscript_marker", Kwarg::kText}},
        [](const json& kw, std::string_view r) {
          const std::string marker(Trim(Str(kw, "postscript_marker")));
          const std::string low = Lower(r);
          if (marker == "P.P.S") return ContainsSpacedPieces(low, {"p.", "p.", "s"});
          if (marker == "P.S.") return ContainsSpacedPieces(low, {"p.", "s."});
          return low.find(Lower(marker)) != std::string::npos;  // other markers: as plain text
-       }},
+       }}},
       {"detectable_format:number_bullet_lists",
+       {{{"num_bullets", Kwarg::kCount}},
        [](const json& kw, std::string_view r) {
          return CountBullets(r, true) + CountBullets(r, false) == Int(kw, "num_bullets");
-       }},
+       }}},
       {"detectable_format:constrained_response",
+       {{},
        [](const json&, std::string_view r) {
          for (const char* option : {"My answer is yes.", "My answer is no.", "My answer is maybe."}) {
            if (Trim(r).find(option) != std::string_view::npos) return true;
          }
          return false;
-       }},
+       }}},
       {"detectable_format:number_highlighted_sections",
+       {{{"num_highlights", Kwarg::kCount}},
        [](const json& kw, std::string_view r) {
-         // *text* and **text** spans on one line with non-empty text.
-         static const std::regex single(R"(\*[^\n\*]*\*)"), dbl(R"(\*\*[^\n\*]*\*\*)");
-         const std::string s(r);
+         // *text* and **text** spans on one line with non-empty text
+         // (counted separately, as the reference's two regexes do).
          int n = 0;
-         for (const std::regex* re : {&single, &dbl}) {
-           for (auto it = std::sregex_iterator(s.begin(), s.end(), *re); it != std::sregex_iterator(); ++it) {
-             std::string_view m(it->str());
-             while (!m.empty() && m.front() == '*') m.remove_prefix(1);
-             while (!m.empty() && m.back() == '*') m.remove_suffix(1);
-             if (!Trim(m).empty()) ++n;
-           }
-         }
+         const auto count = [&](std::string_view text) { n += Trim(text).empty() ? 0 : 1; };
+         ForEachSpan(r, "*", "*", count);
+         ForEachSpan(r, "**", "**", count);
          return n >= Int(kw, "num_highlights");
-       }},
+       }}},
       {"detectable_format:multiple_sections",
+       {{{"section_spliter", Kwarg::kText}, {"num_sections", Kwarg::kCount}},
        [](const json& kw, std::string_view r) {
          // Sections start with "<splitter> <number>", e.g. "SECTION 1".
-         const std::string_view splitter = Trim(Str(kw, "section_spliter"));
-         std::string escaped;
-         for (char c : splitter) {
-           if (std::string_view(R"(\^$.|?*+()[]{})").find(c) != std::string_view::npos) escaped += '\\';
-           escaped += c;
-         }
-         const std::regex re("\\s?" + escaped + "\\s?\\d+\\s?");
-         return CountMatches(std::string(r), re) >= Int(kw, "num_sections");
-       }},
+         const std::string spliter_arg = Str(kw, "section_spliter");
+         return CountSections(r, Trim(spliter_arg)) >= Int(kw, "num_sections");
+       }}},
       {"detectable_format:json_format",
+       {{},
        [](const json&, std::string_view r) {
          // Optional ``` fences (```json, ```Json, ```JSON), then one JSON
          // value. Unlike Python's json module we do not accept NaN/Infinity.
@@ -528,22 +622,15 @@ const std::map<std::string, Checker, std::less<>>& Checkers() {
          s = Trim(s);
          if (s.substr(0, 3) == "\xEF\xBB\xBF") return false;  // a byte-order mark is not JSON
          return json::accept(s);
-       }},
+       }}},
       {"detectable_format:title",
+       {{},
        [](const json&, std::string_view r) {
          // <<title>> on one line, non-empty once the angle brackets are gone.
-         static const std::regex re(R"(<<[^\n]+>>)");
-         const std::string s(r);
-         for (auto it = std::sregex_iterator(s.begin(), s.end(), re); it != std::sregex_iterator(); ++it) {
-           const std::string m = it->str();
-           std::string_view t(m);
-           while (!t.empty() && t.front() == '<') t.remove_prefix(1);
-           while (!t.empty() && t.back() == '>') t.remove_suffix(1);
-           if (!Trim(t).empty()) return true;
-         }
-         return false;
-       }},
+         return HasTitle(r);
+       }}},
       {"combination:two_responses",
+       {{},
        [](const json&, std::string_view r) {
          // Two different responses separated by six asterisks.
          const auto parts = Split(r, "******");
@@ -556,32 +643,39 @@ const std::map<std::string, Checker, std::less<>>& Checkers() {
            }
          }
          return valid.size() == 2 && valid[0] != valid[1];
-       }},
+       }}},
       {"combination:repeat_prompt",
+       {{{"prompt_to_repeat", Kwarg::kText}},
        [](const json& kw, std::string_view r) {
          const std::string want = Lower(Trim(Str(kw, "prompt_to_repeat")));
          return Lower(Trim(r)).starts_with(want);
-       }},
+       }}},
       {"startend:end_checker",
+       {{{"end_phrase", Kwarg::kText}},
        [](const json& kw, std::string_view r) {
          std::string_view s = Trim(r);
          while (!s.empty() && s.front() == '"') s.remove_prefix(1);
          while (!s.empty() && s.back() == '"') s.remove_suffix(1);
          return Lower(s).ends_with(Lower(Trim(Str(kw, "end_phrase"))));
-       }},
+       }}},
       {"startend:quotation",
+       {{},
        [](const json&, std::string_view r) {
          const std::string_view s = Trim(r);
          return s.size() > 1 && s.front() == '"' && s.back() == '"';
-       }},
+       }}},
       {"change_case:capital_word_frequency",
+       {{{"capital_frequency", Kwarg::kCount}, {"capital_relation", Kwarg::kRelation}},
        [](const json& kw, std::string_view r) {
          return Compare(CountCapitalWords(r), Str(kw, "capital_relation"), Int(kw, "capital_frequency"));
-       }},
-      {"change_case:english_capital", [](const json&, std::string_view r) { return AllCased(r, true); }},
-      {"change_case:english_lowercase", [](const json&, std::string_view r) { return AllCased(r, false); }},
+       }}},
+      {"change_case:english_capital",
+       {{}, [](const json&, std::string_view r) { return AllCased(r, true); }}},
+      {"change_case:english_lowercase",
+       {{}, [](const json&, std::string_view r) { return AllCased(r, false); }}},
       {"punctuation:no_comma",
-       [](const json&, std::string_view r) { return r.find(',') == std::string_view::npos; }},
+       {{},
+       [](const json&, std::string_view r) { return r.find(',') == std::string_view::npos; }}},
   };
   return table;
 }
@@ -677,16 +771,51 @@ const std::vector<std::string>& CheckedInstructionIds() {
   return ids;
 }
 
+void CheckKwargs(std::string_view id, const JsonFields& kwargs) {
+  const auto it = Checkers().find(id);
+  if (it == Checkers().end()) return;  // not checked: skipped when scoring
+  const std::vector<KwargSpec>& spec = it->second.kwargs;
+  if (!kwargs.value().is_object() && !kwargs.value().is_null()) kwargs.Fail("the arguments must be an object");
+  for (const auto& item : kwargs.value().items()) {
+    const std::string& key = item.key();
+    const bool known = item.value().is_null() || std::any_of(spec.begin(), spec.end(), [&](const KwargSpec& s) {
+                         return key == s.key;
+                       });
+    if (!known) kwargs.Fail("field '" + kwargs.Name(key) + "' is not an argument of " + std::string(id));
+  }
+  for (const KwargSpec& s : spec) {
+    switch (s.kind) {
+      case Kwarg::kCount:
+        kwargs.Integer(s.key, 0, std::numeric_limits<int32_t>::max());
+        break;
+      case Kwarg::kRelation:
+        if (const std::string r = kwargs.String(s.key); r != "less than" && r != "at least") {
+          kwargs.Fail("field '" + kwargs.Name(s.key) + "' must be \"less than\" or \"at least\", not \"" + r + "\"");
+        }
+        break;
+      case Kwarg::kText:
+        kwargs.String(s.key);
+        break;
+      case Kwarg::kTexts:
+        kwargs.Strings(s.key);
+        break;
+    }
+  }
+}
+
 CheckResult CheckInstruction(std::string_view id, const nlohmann::json& kwargs, std::string_view response) {
   const auto it = Checkers().find(id);
   if (it == Checkers().end()) return CheckResult::kSkipped;
+  // Data files are checked when they are read; this keeps a malformed
+  // instruction from ever counting as followed when called directly.
+  CheckKwargs(id, JsonFields(kwargs, "IFEval instruction '" + std::string(id) + "'"));
   json kw = json::object();
   if (kwargs.is_object()) {
     for (auto [k, v] : kwargs.items()) {
       if (!v.is_null()) kw[k] = v;
     }
   }
-  return it->second(kw, response) ? CheckResult::kFollowed : CheckResult::kNotFollowed;
+  return it->second.check(kw, response) ? CheckResult::kFollowed : CheckResult::kNotFollowed;
 }
 
 CheckResult CheckStrict(std::string_view id, const nlohmann::json& kwargs, std::string_view response) {

@@ -18,9 +18,19 @@ namespace entropix {
 enum class CheckResult { kFollowed, kNotFollowed, kSkipped };
 
 // kwargs: the instruction's argument object from input_data.jsonl
-// (null-valued fields are ignored). `prompt` is needed by
-// combination:repeat_prompt's fallback. Unknown ids return kSkipped.
+// (null-valued fields are ignored); malformed ones raise Error (see
+// CheckKwargs). Unknown ids return kSkipped.
 CheckResult CheckInstruction(std::string_view id, const nlohmann::json& kwargs, std::string_view response);
+
+class JsonFields;
+
+// Checks instruction `id`'s arguments: each one its checker reads is present
+// with its type (counts: non-negative integers; relations: "less than" or
+// "at least"; texts; lists of texts), and there is no other non-null one.
+// Raises Error(kCorruptFile) "WHERE: field 'num_words' must be ..." otherwise,
+// so that a malformed instruction is refused, never scored as followed.
+// Ids this build does not check pass (they are skipped when scoring).
+void CheckKwargs(std::string_view id, const JsonFields& kwargs);
 
 // The instruction ids this build checks (24 of IFEval's 25).
 const std::vector<std::string>& CheckedInstructionIds();

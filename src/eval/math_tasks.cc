@@ -5,6 +5,7 @@
 
 #include "core/error.h"
 #include "eval/answer_extract.h"
+#include "eval/task_data.h"
 
 namespace entropix {
 namespace {
@@ -19,42 +20,35 @@ class Gsm8kTask : public Task {
  public:
   explicit Gsm8kTask(const TaskOptions& o) : options_(o) {
     path_ = o.data.empty() ? DefaultDataDir() + "/gsm8k/train.jsonl" : o.data;
-    const auto rows = ReadJsonl(path_);
+    const std::vector<Gsm8kRow> rows = ReadGsm8kFile(path_);
     // Exemplars: the first `shots` rows of the train split. When the items
     // come from the same file, they are not asked as questions.
     const std::string train = DefaultDataDir() + "/gsm8k/train.jsonl";
-    std::vector<nlohmann::json> train_rows;
+    std::vector<Gsm8kRow> train_rows;
     const bool same_file = o.data.empty() || o.data == train;
-    if (o.shots > 0) train_rows = same_file ? rows : ReadJsonl(train);
+    if (o.shots > 0) train_rows = same_file ? rows : ReadGsm8kFile(train);
     if (o.shots > static_cast<int>(train_rows.size()) && o.shots > 0) {
       throw Error(ErrorCode::kInvalidArgument, "--shots is larger than the train split");
     }
     std::string shots_text;
     for (int s = 0; s < o.shots; ++s) {
-      const auto& r = train_rows[s];
-      std::string solution = StripCalculatorAnnotations(r.at("answer").get<std::string>());
-      const size_t hash = solution.rfind("####");
-      const std::string final = Gsm8kReferenceNumber(solution);
-      solution = solution.substr(0, hash);
+      const Gsm8kRow& r = train_rows[s];
+      std::string solution = StripCalculatorAnnotations(r.answer);
+      solution = solution.substr(0, solution.rfind("####"));
       while (!solution.empty() && (solution.back() == '\n' || solution.back() == ' ')) solution.pop_back();
-      shots_text += "Question: " + r.at("question").get<std::string>() + "\nAnswer: " + solution +
-                    "\nThe answer is " + final + ".\n\n";
+      shots_text += "Question: " + r.question + "\nAnswer: " + solution + "\nThe answer is " + r.reference + ".\n\n";
     }
     const size_t first = same_file ? static_cast<size_t>(o.shots) : 0;
     for (size_t i = first; i < rows.size(); ++i) {
       if (o.limit > 0 && static_cast<int>(items_.size()) >= o.limit) break;
-      const auto& r = rows[i];
-      if (!r.contains("question") || !r.contains("answer")) {
-        throw Error(ErrorCode::kCorruptFile, path_ + ": line " + std::to_string(i + 1) +
-                                                 " lacks \"question\" or \"answer\" (GSM8K format)");
-      }
+      const Gsm8kRow& r = rows[i];
       EvalItem item;
       item.id = std::to_string(i);
       if (!o.system_prompt.empty()) item.messages.push_back({"system", o.system_prompt});
-      std::string user = std::string(kGsm8kInstruction) + "\n\n" + shots_text + "Question: " +
-                         r["question"].get<std::string>() + (o.shots > 0 ? "\nAnswer:" : "");
+      std::string user = std::string(kGsm8kInstruction) + "\n\n" + shots_text + "Question: " + r.question +
+                         (o.shots > 0 ? "\nAnswer:" : "");
       item.messages.push_back({"user", user});
-      item.reference = Gsm8kReferenceNumber(r["answer"].get<std::string>());
+      item.reference = r.reference;
       items_.push_back(std::move(item));
     }
   }

@@ -12,6 +12,8 @@
 #include <set>
 
 #include "core/error.h"
+#include "eval/checkpoint.h"
+#include "eval/json_fields.h"
 #include "eval/statistics.h"
 #include "eval/svg_chart.h"
 #include "io/gguf.h"
@@ -77,10 +79,13 @@ uint64_t Fnv1a(const std::string& s) {
 
 std::string Key(const std::string& sampler, const std::string& item) { return sampler + '\x1f' + item; }
 
-void WriteText(const fs::path& path, const std::string& text) {
-  std::ofstream out(path, std::ios::binary);
-  out << text;
-  if (!out) throw Error(ErrorCode::kIo, "cannot write '" + path.string() + "'");
+fs::path ResultsPath(const std::string& out_dir) { return fs::path(out_dir) / "results.jsonl"; }
+
+std::string ReadSmallFile(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (in.bad()) throw Error(ErrorCode::kIo, "cannot read '" + path.string() + "'");
+  return text;
 }
 
 json RunIdentity(const std::string& model_label, const Task& task, const EvalOptions& o) {
@@ -93,15 +98,15 @@ json RunIdentity(const std::string& model_label, const Task& task, const EvalOpt
 // when `create` is set.
 void CheckRunIdentity(const fs::path& dir, const json& identity, const std::string& out_dir, bool create) {
   const fs::path run_json = dir / "run.json";
-  if (fs::exists(run_json)) {
-    std::ifstream in(run_json);
-    const json old = json::parse(in, nullptr, false);
+  std::error_code ec;
+  if (fs::exists(run_json, ec)) {
+    const json old = ParseJsonObject(ReadSmallFile(run_json), run_json.string());
     if (old != identity) {
       throw Error(ErrorCode::kInvalidArgument,
                   "'" + out_dir + "' holds a run with other settings (" + old.dump() + "); use another -o folder");
     }
   } else if (create) {
-    WriteText(run_json, identity.dump(2) + "\n");
+    WriteFileAtomically(run_json, identity.dump(2) + "\n");
   } else {
     throw Error(ErrorCode::kNotFound, "'" + out_dir + "' holds no evaluation run (no run.json); nothing to rescore");
   }
@@ -112,10 +117,10 @@ void WriteSummaryFiles(const Task& task, std::span<const SamplerSpec> samplers, 
   const fs::path dir(o.out_dir);
   std::vector<std::string> labels;
   for (const auto& s : samplers) labels.push_back(s.label);
-  const auto records = ReadResults(o.out_dir);
+  const auto records = ReadResults(o.out_dir, &task);
   const json summary = Summarize(task, labels, records, o.resamples, o.seed);
-  WriteText(dir / "summary.json", summary.dump(2) + "\n");
-  WriteText(dir / "summary.md", SummaryMarkdown(summary));
+  WriteFileAtomically(dir / "summary.json", summary.dump(2) + "\n");
+  WriteFileAtomically(dir / "summary.md", SummaryMarkdown(summary));
   std::vector<ChartBar> bars;
   for (const auto& s : summary["samplers"]) {
     // A profile file is labelled by its stem ("profiles/x/cool.json" -> "cool").
@@ -123,7 +128,7 @@ void WriteSummaryFiles(const Task& task, std::span<const SamplerSpec> samplers, 
     if (label.ends_with(".json")) label = fs::path(label).stem().string();
     bars.push_back({label, s["metric"]["estimate"], s["metric"]["low"], s["metric"]["high"]});
   }
-  WriteText(dir / "accuracy.svg",
+  WriteFileAtomically(dir / "accuracy.svg",
             BarChartSvg(task.name() + ": " + summary["metric"].get<std::string>() + " (95% bootstrap CI), n = " +
                             std::to_string(summary["n_items"].get<int>()),
                         bars));
@@ -163,39 +168,39 @@ std::vector<SamplerSpec> ParseSamplers(const std::string& list, const Model& mod
   return out;
 }
 
-std::vector<json> ReadResults(const std::string& out_dir) {
-  std::vector<json> out;
-  std::ifstream in(fs::path(out_dir) / "results.jsonl");
-  std::string line;
-  while (std::getline(in, line)) {
-    auto j = json::parse(line, nullptr, false);
-    if (j.is_object() && j.contains("sampler") && j.contains("item")) out.push_back(std::move(j));
+std::vector<EvalRecord> ReadResults(const std::string& out_dir, const Task* task) {
+  return ReadCheckpoint(ResultsPath(out_dir), task).records;
+}
+
+// The folder for a run's files, created if needed; a path that names
+// something else (a file) is refused up front.
+void PrepareOutputDir(const std::string& out_dir) {
+  std::error_code ec;
+  const fs::file_status st = fs::status(out_dir, ec);
+  if (fs::exists(st) && !fs::is_directory(st)) {
+    throw Error(ErrorCode::kInvalidArgument,
+                "-o '" + out_dir + "' is not a folder (a file of that name exists); name a folder for the results");
   }
-  return out;
+  fs::create_directories(out_dir, ec);
+  if (ec) throw Error(ErrorCode::kIo, "cannot create the folder '" + out_dir + "': " + ec.message());
 }
 
 EvalRunStats RunEvaluation(const Model& model, const Tokenizer& tokenizer, const std::string& model_label,
                            const Task& task, std::span<const SamplerSpec> samplers, const EvalOptions& o) {
   const fs::path dir(o.out_dir);
-  fs::create_directories(dir);
+  PrepareOutputDir(o.out_dir);
   CheckRunIdentity(dir, RunIdentity(model_label, task, o), o.out_dir, /*create=*/true);
   const int max_tokens = o.max_tokens > 0 ? o.max_tokens : task.default_max_tokens();
 
   // The checkpoint: finished pairs. A torn last line (killed mid-write) is
-  // dropped by rewriting the file from the parsed records.
-  const fs::path results = dir / "results.jsonl";
+  // dropped, and a last line without its '\n' completed, by rewriting the
+  // file from the parsed records before anything is appended.
+  const fs::path results = ResultsPath(o.out_dir);
   std::set<std::string> done;
   {
-    const auto records = ReadResults(o.out_dir);
-    for (const auto& r : records) done.insert(Key(r["sampler"], r["item"]));
-    std::ifstream in(results);
-    size_t lines = 0;
-    for (std::string line; std::getline(in, line);) lines += line.empty() ? 0 : 1;
-    if (lines != records.size()) {
-      std::string text;
-      for (const auto& r : records) text += r.dump(-1, ' ', false, json::error_handler_t::replace) + "\n";
-      WriteText(results, text);
-    }
+    const Checkpoint checkpoint = ReadCheckpoint(results, &task);
+    for (const auto& r : checkpoint.records) done.insert(Key(r.sampler, r.item));
+    if (checkpoint.needs_rewrite) WriteFileAtomically(results, CheckpointText(checkpoint.records));
   }
   std::FILE* out = std::fopen(results.c_str(), "ab");
   if (!out) throw Error(ErrorCode::kIo, "cannot append to '" + results.string() + "'");
@@ -241,33 +246,31 @@ EvalRunStats RunEvaluation(const Model& model, const Tokenizer& tokenizer, const
       });
       const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
       const ItemScore score = task.ScoreGeneration(item, response, r.tokens);
-      json states = json::object();
-      for (int k = 0; k < kNumStates; ++k) states[StateName(static_cast<State>(k))] = r.state_counts[k];
-      const std::string& user = item.messages.back().content;
-      json rec = {{"sampler", s.label},
-                  {"policy", policies[si]->name()},
-                  {"item", item.id},
-                  {"index", index},
-                  {"seed", go.seed},
-                  {"prompt", user},
-                  {"reference", item.reference},
-                  {"response", response},
-                  {"extracted", score.extracted},
-                  {"scored", score.scored},
-                  {"correct", score.value},
-                  {"tokens", r.tokens.size()},
-                  {"prompt_tokens", r.prompt_tokens},
-                  {"stop", StopReasonName(r.stop)},
-                  {"states", states},
-                  {"pauses", r.pauses_inserted},
-                  {"branches", r.branches.size()},
-                  {"seconds", seconds},
-                  {"decode_seconds", r.decode_seconds},
-                  {"tokens_per_s", r.tokens.size() / std::max(r.decode_seconds, 1e-9)},
-                  {"token_ids", r.tokens},
-                  {"details", score.details}};
-      if (s.config.kind == PolicyKind::kEntropix) rec["profile"] = s.config.profile.name;
-      const std::string line = rec.dump(-1, ' ', false, json::error_handler_t::replace) + "\n";
+      EvalRecord rec;
+      rec.sampler = s.label;
+      rec.policy = policies[si]->name();
+      rec.item = item.id;
+      rec.index = static_cast<int64_t>(index);
+      rec.seed = go.seed;
+      rec.prompt = item.messages.back().content;
+      rec.reference = item.reference;
+      rec.response = response;
+      rec.extracted = score.extracted;
+      rec.scored = score.scored;
+      rec.correct = score.value;
+      rec.tokens = static_cast<int64_t>(r.tokens.size());
+      rec.prompt_tokens = r.prompt_tokens;
+      rec.stop = StopReasonName(r.stop);
+      for (int k = 0; k < kNumStates; ++k) rec.states[k] = r.state_counts[k];
+      rec.pauses = r.pauses_inserted;
+      rec.branches = static_cast<int64_t>(r.branches.size());
+      rec.seconds = seconds;
+      rec.decode_seconds = r.decode_seconds;
+      rec.tokens_per_s = r.tokens.size() / std::max(r.decode_seconds, 1e-9);
+      rec.token_ids = r.tokens;
+      rec.details = score.details;
+      if (s.config.kind == PolicyKind::kEntropix) rec.profile = s.config.profile.name;
+      const std::string line = rec.ToLine();
       if (std::fwrite(line.data(), 1, line.size(), out) != line.size() || std::fflush(out) != 0) {
         std::fclose(out);
         throw Error(ErrorCode::kIo, "cannot write '" + results.string() + "'");
@@ -289,49 +292,40 @@ RescoreStats RescoreEvaluation(const std::string& model_label, const Task& task,
   std::map<std::string, const EvalItem*> items;
   for (const auto& item : task.items()) items[item.id] = &item;
   RescoreStats stats;
-  std::string text;
-  for (json& r : ReadResults(o.out_dir)) {
-    const auto it = items.find(r["item"].get<std::string>());
-    if (it != items.end()) {
-      const ItemScore score =
-          task.ScoreGeneration(*it->second, r["response"].get<std::string>(), r["token_ids"].get<std::vector<int32_t>>());
-      const bool changed = r["correct"] != score.value || r["scored"] != score.scored;
-      r["extracted"] = score.extracted;
-      r["scored"] = score.scored;
-      r["correct"] = score.value;
-      r["details"] = score.details;
-      ++stats.rescored;
-      stats.changed += changed ? 1 : 0;
-    }
-    text += r.dump(-1, ' ', false, json::error_handler_t::replace) + "\n";
+  std::vector<EvalRecord> records = ReadResults(o.out_dir, &task);
+  for (EvalRecord& r : records) {
+    const auto it = items.find(r.item);
+    if (it == items.end()) continue;
+    const ItemScore score = task.ScoreGeneration(*it->second, r.response, r.token_ids);
+    const bool changed = r.correct != score.value || r.scored != score.scored;
+    r.extracted = score.extracted;
+    r.scored = score.scored;
+    r.correct = score.value;
+    r.details = score.details;
+    ++stats.rescored;
+    stats.changed += changed ? 1 : 0;
   }
-  // Written beside and renamed over: a crash leaves the old file whole.
-  const fs::path results = dir / "results.jsonl";
-  const fs::path tmp = dir / "results.jsonl.rescore";
-  WriteText(tmp, text);
-  fs::rename(tmp, results);
+  WriteFileAtomically(ResultsPath(o.out_dir), CheckpointText(records));
   WriteSummaryFiles(task, samplers, o);
   return stats;
 }
 
-json Summarize(const Task& task, std::span<const std::string> labels, std::span<const json> records, int resamples,
-               uint64_t seed) {
-  // Items every sampler has finished, in task order (by index).
-  std::map<std::string, std::map<std::string, const json*>> by_sampler;  // sampler -> item -> record
-  std::map<int, std::string> order;                                      // index -> item
-  for (const auto& r : records) {
-    by_sampler[r["sampler"]][r["item"]] = &r;
-    order[r.value("index", 0)] = r["item"];
-  }
+json Summarize(const Task& task, std::span<const std::string> labels, std::span<const EvalRecord> records,
+               int resamples, uint64_t seed) {
+  // Only this run's items count, in task order: a checkpoint may also hold
+  // records of items a rerun left out (a lower --limit).
+  std::map<std::string, std::map<std::string, const EvalRecord*>> by_sampler;  // sampler -> item -> record
+  for (const auto& r : records) by_sampler[r.sampler][r.item] = &r;
   std::vector<std::string> items;     // finished by all and scored: the metric's items
   std::vector<std::string> finished;  // finished by all (the task summary counts unscored ones too)
   int skipped = 0;
-  for (const auto& [_, id] : order) {
+  for (const EvalItem& item : task.items()) {
+    const std::string& id = item.id;
     bool all = true, scored = true;
     for (const auto& l : labels) {
       auto it = by_sampler[l].find(id);
       all &= it != by_sampler[l].end();
-      if (it != by_sampler[l].end()) scored &= it->second->value("scored", true);
+      if (it != by_sampler[l].end()) scored &= it->second->scored;
     }
     if (!all) continue;
     finished.push_back(id);
@@ -348,14 +342,14 @@ json Summarize(const Task& task, std::span<const std::string> labels, std::span<
   for (size_t si = 0; si < labels.size(); ++si) {
     double tokens = 0, decode_s = 0;
     std::array<double, kNumStates> states{};
-    std::vector<json> recs;
+    std::vector<EvalRecord> recs;
     for (const auto& id : finished) recs.push_back(*by_sampler[labels[si]][id]);
     for (const auto& id : items) {
-      const json& r = *by_sampler[labels[si]][id];
-      values[si].push_back(r["correct"].get<double>());
-      tokens += r["tokens"].get<double>();
-      decode_s += r["decode_seconds"].get<double>();
-      for (int k = 0; k < kNumStates; ++k) states[k] += r["states"].value(StateName(static_cast<State>(k)), 0);
+      const EvalRecord& r = *by_sampler[labels[si]][id];
+      values[si].push_back(r.correct);
+      tokens += static_cast<double>(r.tokens);
+      decode_s += r.decode_seconds;
+      for (int k = 0; k < kNumStates; ++k) states[k] += static_cast<double>(r.states[k]);
     }
     const Interval ci = BootstrapMean(values[si], resamples, seed);
     json mix = json::object();

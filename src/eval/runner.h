@@ -6,7 +6,8 @@
 //                  max_tokens); a rerun with other values is refused
 //   results.jsonl  the checkpoint: one record per (sampler, item), appended
 //                  and flushed as each generation finishes. A rerun skips
-//                  the pairs already there (a torn last line is dropped).
+//                  the pairs already there (eval/checkpoint.h: a torn last
+//                  line is dropped, any other damage is an Error).
 //   summary.json, summary.md, accuracy.svg   written at the end
 //
 // Item i of every sampler uses the same seed (run seed mixed with the item
@@ -74,13 +75,15 @@ struct RescoreStats {
 RescoreStats RescoreEvaluation(const std::string& model_label, const Task& task,
                                std::span<const SamplerSpec> samplers, const EvalOptions& options);
 
-// The per-item records of results.jsonl (torn lines dropped).
-std::vector<nlohmann::json> ReadResults(const std::string& out_dir);
+// The per-item records of out_dir/results.jsonl (a torn last line dropped;
+// see eval/checkpoint.h). With a task, their details are checked too.
+std::vector<EvalRecord> ReadResults(const std::string& out_dir, const Task* task = nullptr);
 
-// Statistics per sampler from the records of `samplers` on the items every
-// one of them has finished (so comparisons are paired).
+// Statistics per sampler from the records of `samplers` on the task's items
+// that every one of them has finished (so comparisons are paired); records
+// of other items (from an earlier run with other items) are left out.
 nlohmann::json Summarize(const Task& task, std::span<const std::string> sampler_labels,
-                         std::span<const nlohmann::json> records, int resamples, uint64_t seed);
+                         std::span<const EvalRecord> records, int resamples, uint64_t seed);
 std::string SummaryMarkdown(const nlohmann::json& summary);
 
 // The per-item seed: the run seed mixed with the item id.

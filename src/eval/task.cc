@@ -2,7 +2,6 @@
 
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
 
 #include "core/error.h"
 #include "eval/math_tasks.h"
@@ -24,22 +23,6 @@ std::string DefaultDataDir() {
     if (std::filesystem::is_directory(candidate)) return candidate;
   }
   return "../shared/data";
-}
-
-std::vector<nlohmann::json> ReadJsonl(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) throw Error(ErrorCode::kIo, "cannot read '" + path + "' (pass --data FILE)");
-  std::vector<nlohmann::json> rows;
-  std::string line;
-  int n = 0;
-  while (std::getline(in, line)) {
-    ++n;
-    if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
-    auto j = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
-    if (!j.is_object()) throw Error(ErrorCode::kCorruptFile, path + ": line " + std::to_string(n) + " is not a JSON object");
-    rows.push_back(std::move(j));
-  }
-  return rows;
 }
 
 }  // namespace entropix

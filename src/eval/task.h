@@ -11,9 +11,12 @@
 #include <string_view>
 #include <vector>
 
+#include "eval/eval_record.h"
 #include "tokenizer/chat_template.h"
 
 namespace entropix {
+
+class JsonFields;
 
 struct EvalItem {
   std::string id;                     // stable across runs and --limit values
@@ -45,11 +48,15 @@ class Task {
                                     const std::vector<int32_t>& tokens) const {
     return Score(item, response);
   }
-  // Task-specific summary fields from one sampler's per-item records (the
-  // JSON objects written to results.jsonl). Default: none.
-  virtual nlohmann::json Summarize(std::span<const nlohmann::json> records) const {
+  // Task-specific summary fields from one sampler's per-item records.
+  // Default: none.
+  virtual nlohmann::json Summarize(std::span<const EvalRecord> records) const {
     return nlohmann::json::object();
   }
+  // Checks that a checkpoint record's `details` (read back from a file) have
+  // the shape this task's Score writes and Summarize reads; raises
+  // Error(kCorruptFile) through `details` otherwise. Default: any object.
+  virtual void CheckDetails(const JsonFields& details) const {}
   // Parameters that define the items; a checkpoint made with other values
   // is refused (eval/runner.cc).
   virtual nlohmann::json Identity() const = 0;
@@ -71,8 +78,5 @@ std::unique_ptr<Task> MakeTask(const TaskOptions& options);
 // The folder holding gsm8k/ and ifeval/: $ENTROPIX_DATA_DIR, else
 // ../shared/data next to the current directory's checkout, else shared/data.
 std::string DefaultDataDir();
-
-// Reads a JSONL file: one object per non-empty line.
-std::vector<nlohmann::json> ReadJsonl(const std::string& path);
 
 }  // namespace entropix

@@ -5,6 +5,8 @@
 
 #include "core/error.h"
 #include "eval/ifeval_checkers.h"
+#include "eval/json_fields.h"
+#include "eval/task_data.h"
 
 namespace entropix {
 namespace {
@@ -15,17 +17,14 @@ class IfevalTask : public Task {
  public:
   explicit IfevalTask(const TaskOptions& o) : options_(o) {
     path_ = o.data.empty() ? DefaultDataDir() + "/ifeval/input_data.jsonl" : o.data;
-    for (const auto& r : ReadJsonl(path_)) {
+    for (IfevalRow& r : ReadIfevalFile(path_)) {
       if (o.limit > 0 && static_cast<int>(items_.size()) >= o.limit) break;
-      if (!r.contains("key") || !r.contains("prompt") || !r.contains("instruction_id_list")) {
-        throw Error(ErrorCode::kCorruptFile, path_ + ": a line lacks key/prompt/instruction_id_list (IFEval format)");
-      }
       EvalItem item;
-      item.id = r["key"].dump();
+      item.id = r.id;
       // IFEval prompts are sent as the only user message: a system message
       // could itself be an instruction the checkers do not expect.
-      item.messages.push_back({"user", r["prompt"].get<std::string>()});
-      item.data = {{"instruction_id_list", r["instruction_id_list"]}, {"kwargs", r.value("kwargs", json::array())}};
+      item.messages.push_back({"user", std::move(r.prompt)});
+      item.data = {{"instruction_id_list", r.instruction_ids}, {"kwargs", r.kwargs}};
       items_.push_back(std::move(item));
     }
   }
@@ -44,7 +43,7 @@ class IfevalTask : public Task {
     bool all_strict = true, all_loose = true, any_skipped = false;
     for (size_t i = 0; i < ids.size(); ++i) {
       const std::string id = ids[i];
-      const json kw = i < kwargs.size() ? kwargs[i] : json::object();
+      const json& kw = kwargs[i];  // one per instruction (ParseIfevalLine)
       const CheckResult strict = CheckStrict(id, kw, response);
       const CheckResult loose = CheckLoose(id, kw, response);
       if (strict == CheckResult::kSkipped) {
@@ -63,11 +62,13 @@ class IfevalTask : public Task {
     return s;
   }
 
-  json Summarize(std::span<const json> records) const override {
+  // The details of records read back from a checkpoint are checked by
+  // CheckDetails (CheckIfevalDetails) before they get here.
+  json Summarize(std::span<const EvalRecord> records) const override {
     int prompts = 0, p_strict = 0, p_loose = 0, prompts_skipped = 0, inst = 0, i_strict = 0, i_loose = 0;
     std::map<std::string, int> skipped;
     for (const auto& r : records) {
-      const auto& d = r["details"];
+      const auto& d = r.details;
       if (d.value("has_skipped", false)) ++prompts_skipped;
       else {
         ++prompts;
@@ -94,6 +95,7 @@ class IfevalTask : public Task {
             {"instruction_loose_accuracy", ratio(i_loose, inst)},
             {"instructions_skipped", skipped}};
   }
+  void CheckDetails(const JsonFields& details) const override { CheckIfevalDetails(details); }
   json Identity() const override { return {{"task", "ifeval"}, {"data", path_}}; }
 
  private:
@@ -131,9 +133,9 @@ class LoopsTask : public Task {
  public:
   explicit LoopsTask(const TaskOptions& o) : options_(o) {
     if (!o.data.empty()) {
-      for (const auto& r : ReadJsonl(o.data)) {
+      for (const PromptRow& r : ReadLoopsFile(o.data)) {
         if (o.limit > 0 && static_cast<int>(items_.size()) >= o.limit) break;
-        Add(r.value("prompt", r.value("text", "")));
+        Add(r.prompt);
       }
     } else {
       for (const char* p : kLoopPrompts) {
@@ -161,9 +163,9 @@ class LoopsTask : public Task {
     s.details = {{"loop_period", period}};
     return s;
   }
-  json Summarize(std::span<const json> records) const override {
+  json Summarize(std::span<const EvalRecord> records) const override {
     std::vector<std::vector<int32_t>> gens;
-    for (const auto& r : records) gens.push_back(r.value("token_ids", std::vector<int32_t>{}));
+    for (const auto& r : records) gens.push_back(r.token_ids);
     return {{"distinct_1", DistinctN(gens, 1)}, {"distinct_2", DistinctN(gens, 2)}, {"distinct_3", DistinctN(gens, 3)}};
   }
   json Identity() const override { return {{"task", "loops"}, {"data", options_.data}}; }
@@ -181,6 +183,21 @@ class LoopsTask : public Task {
 };
 
 }  // namespace
+
+void CheckIfevalDetails(const JsonFields& d) {
+  d.Bool("prompt_strict");
+  d.Bool("prompt_loose");
+  d.Bool("has_skipped");
+  for (const JsonFields& x : d.Objects("instructions")) {
+    x.String("id");
+    if (x.Has("skipped")) {
+      x.Bool("skipped");
+    } else {
+      x.Bool("strict");
+      x.Bool("loose");
+    }
+  }
+}
 
 int TrailingLoopPeriod(const std::vector<int32_t>& t, const LoopRule& rule) {
   const int len = static_cast<int>(t.size());

