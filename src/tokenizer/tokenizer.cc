@@ -67,41 +67,41 @@ std::unique_ptr<Tokenizer> Tokenizer::FromGguf(const GgufFile& f) {
                                              " is not supported; supported tokenizers are 'llama' "
                                              "(SentencePiece) and 'gpt2' (byte-level BPE)");
   }
-  const GgufValue& tokens = f.GetArray("tokenizer.ggml.tokens", GgufValueType::kString);
-  const size_t n = tokens.array.size();
+  const GgufArray tokens = f.GetArray("tokenizer.ggml.tokens", GgufValueType::kString);
+  const uint64_t n = tokens.size();
   if (n == 0 || n > INT32_MAX / 2) {
     throw Error(ErrorCode::kCorruptFile, "tokenizer.ggml.tokens in " + f.path() + " has " + std::to_string(n) +
                                              " entries; convert the model again");
   }
   spec.tokens.reserve(n);
-  for (const GgufValue& t : tokens.array) spec.tokens.emplace_back(t.str);
-  const auto check_len = [&](const GgufValue& a, const char* key) {
-    if (a.array.size() != n) {
+  for (const GgufValue& t : tokens) spec.tokens.emplace_back(t.str);
+  const auto check_len = [&](const GgufArray& a, const char* key) {
+    if (a.size() != n) {
       throw Error(ErrorCode::kCorruptFile, std::string(key) + " in " + f.path() + " has " +
-                                               std::to_string(a.array.size()) + " entries but there are " +
+                                               std::to_string(a.size()) + " entries but there are " +
                                                std::to_string(n) + " tokens; convert the model again");
     }
   };
   if (f.Find("tokenizer.ggml.scores")) {
-    const GgufValue& a = f.GetArray("tokenizer.ggml.scores", GgufValueType::kFloat32);
+    const GgufArray a = f.GetArray("tokenizer.ggml.scores", GgufValueType::kFloat32);
     check_len(a, "tokenizer.ggml.scores");
     spec.scores.reserve(n);
-    for (const GgufValue& v : a.array) spec.scores.push_back(static_cast<float>(v.scalar.f64));
+    for (const GgufValue& v : a) spec.scores.push_back(static_cast<float>(v.scalar.f64));
   }
   if (f.Find("tokenizer.ggml.token_type")) {
-    const GgufValue& a = f.GetArray("tokenizer.ggml.token_type", GgufValueType::kInt32);
+    const GgufArray a = f.GetArray("tokenizer.ggml.token_type", GgufValueType::kInt32);
     check_len(a, "tokenizer.ggml.token_type");
     spec.types.reserve(n);
-    for (const GgufValue& v : a.array) spec.types.push_back(static_cast<int32_t>(v.scalar.i64));
+    for (const GgufValue& v : a) spec.types.push_back(static_cast<int32_t>(v.scalar.i64));
   }
   if (spec.kind == Kind::kBpe) {
     if (!f.Find("tokenizer.ggml.merges")) {
       throw Error(ErrorCode::kCorruptFile, f.path() + " has a gpt2 tokenizer without tokenizer.ggml.merges; "
                                                       "convert the model again");
     }
-    const GgufValue& a = f.GetArray("tokenizer.ggml.merges", GgufValueType::kString);
-    spec.merges.reserve(a.array.size());
-    for (const GgufValue& v : a.array) spec.merges.emplace_back(v.str);
+    const GgufArray a = f.GetArray("tokenizer.ggml.merges", GgufValueType::kString);
+    spec.merges.reserve(a.size());
+    for (const GgufValue& v : a) spec.merges.emplace_back(v.str);
     spec.pre = std::string(f.GetStringOr("tokenizer.ggml.pre", "default"));
   }
   const int32_t nv = static_cast<int32_t>(n);
