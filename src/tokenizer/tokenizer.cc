@@ -23,9 +23,22 @@ constexpr std::string_view kEndOfTurnTexts[] = {
     "<|eom_id|>", "<EOT>",
 };
 
+// A special-token id (bos, eos, eot, unk) from the file, or `fallback` when
+// the key is absent. The rule for an id outside the vocabulary: it is
+// ignored, i.e. the token is treated as absent (-1), never rejected and never
+// used as an index. Converters write 0xFFFFFFFF (some -1) for "none", so
+// rejecting would refuse valid files; llama.cpp likewise warns and ignores
+// such ids. Model::Load has already checked the vocabulary against
+// token_embd, so an id kept here is a valid row of the embedding table and of
+// the logits. (A value that is not an integer at all is still an Error.)
 int32_t IdOr(const GgufFile& f, std::string_view key, int32_t fallback, int32_t vocab_size) {
-  const uint64_t v = f.GetU64Or(key, fallback < 0 ? UINT64_MAX : static_cast<uint64_t>(fallback));
-  // Converters write 0xFFFFFFFF (or -1) for "none".
+  const GgufValue* raw = f.Find(key);
+  if (raw == nullptr) return fallback < vocab_size ? fallback : -1;
+  using T = GgufValueType;
+  const bool is_signed = raw->type == T::kInt8 || raw->type == T::kInt16 || raw->type == T::kInt32 ||
+                         raw->type == T::kInt64;
+  if (is_signed && raw->scalar.i64 < 0) return -1;
+  const uint64_t v = f.GetU64(key);
   return v < static_cast<uint64_t>(vocab_size) ? static_cast<int32_t>(v) : -1;
 }
 
