@@ -55,12 +55,29 @@ std::unique_ptr<Model> LoadModel(const ModelArgs& args, std::string* path_out) {
   return model;
 }
 
+namespace {
+
+// Whether `path` names something on disk. The throwing std::filesystem
+// overloads would escape as filesystem_error (e.g. for a component longer
+// than NAME_MAX); a path that cannot be looked up for any reason other than
+// not being there is reported as the Error it is.
+bool PathExists(const std::string& path) {
+  std::error_code ec;
+  const bool exists = std::filesystem::exists(path, ec);
+  if (ec && ec != std::errc::no_such_file_or_directory && ec != std::errc::not_a_directory) {
+    throw Error(ErrorCode::kIo, path + ": " + ec.message() + "; check the path");
+  }
+  return exists;
+}
+
+}  // namespace
+
 std::string ResolveModelPath(const std::string& arg) {
   const std::string name = arg.empty() ? "default" : arg;
-  if (!arg.empty() && std::filesystem::exists(arg)) return arg;
+  if (!arg.empty() && PathExists(arg)) return arg;
   if (const ModelSpec* spec = FindModelSpec(name)) {
     const std::string path = CachedModelPath(*spec);
-    if (std::filesystem::exists(path)) return path;
+    if (PathExists(path)) return path;
     std::fprintf(stderr, "entropix: %s is not in the cache yet; downloading it (once)\n",
                  spec->name.c_str());
     return PullModel(*spec);
@@ -481,14 +498,15 @@ int CalibrateCommand(const CalibrateArgs& a) {
 
 int InspectCommand(const InspectArgs& a) {
   std::string path = a.path;
-  if (!std::filesystem::exists(path)) {
+  if (!PathExists(path)) {
     if (const ModelSpec* spec = FindModelSpec(path)) path = CachedModelPath(*spec);
   }
   auto file = GgufFile::Open(path);
   std::fputs(DescribeGguf(*file, a.all).c_str(), stdout);
-  // The verdict: everything Run would do before the first token.
+  // The verdict: everything Run would do before the first token, on the
+  // file already parsed.
   try {
-    auto model = Model::Load(path);
+    auto model = Model::Load(std::move(file));
     auto tokenizer = Tokenizer::FromGguf(model->file());
     const ModelConfig& c = model->config();
     std::string chat = "none (base model)";

@@ -67,6 +67,70 @@ uint64_t MinEncodedBytes(GgufValueType t) {
   return ScalarBytes(t);
 }
 
+bool IsFixedSize(GgufValueType t) { return ScalarBytes(t) != 0; }
+
+template <typename T>
+T Load(const uint8_t* p) {
+  T v;
+  std::memcpy(&v, p, sizeof(T));
+  return v;
+}
+
+// The scalar encoded at p (ScalarBytes(t) readable bytes).
+GgufValue DecodeScalar(GgufValueType t, const uint8_t* p) {
+  GgufValue v;
+  v.type = t;
+  switch (t) {
+    case GgufValueType::kUint8: case GgufValueType::kBool: v.scalar.u64 = Load<uint8_t>(p); break;
+    case GgufValueType::kUint16: v.scalar.u64 = Load<uint16_t>(p); break;
+    case GgufValueType::kUint32: v.scalar.u64 = Load<uint32_t>(p); break;
+    case GgufValueType::kUint64: v.scalar.u64 = Load<uint64_t>(p); break;
+    case GgufValueType::kInt8: v.scalar.i64 = Load<int8_t>(p); break;
+    case GgufValueType::kInt16: v.scalar.i64 = Load<int16_t>(p); break;
+    case GgufValueType::kInt32: v.scalar.i64 = Load<int32_t>(p); break;
+    case GgufValueType::kInt64: v.scalar.i64 = Load<int64_t>(p); break;
+    case GgufValueType::kFloat32: v.scalar.f64 = Load<float>(p); break;
+    case GgufValueType::kFloat64: v.scalar.f64 = Load<double>(p); break;
+    case GgufValueType::kString: case GgufValueType::kArray: break;
+  }
+  return v;
+}
+
+// Decoding of array elements the parser has already validated, so these
+// trust every length and type they read.
+const uint8_t* SkipValue(GgufValueType t, const uint8_t* p);
+
+const uint8_t* SkipElements(GgufValueType t, uint64_t n, const uint8_t* p) {
+  if (IsFixedSize(t)) return p + n * ScalarBytes(t);
+  for (uint64_t i = 0; i < n; ++i) p = SkipValue(t, p);
+  return p;
+}
+
+// Element layout: string = u64 length | bytes; array = u32 type | u64 n | elements.
+const uint8_t* SkipValue(GgufValueType t, const uint8_t* p) {
+  if (t == GgufValueType::kString) return p + 8 + Load<uint64_t>(p);
+  if (t == GgufValueType::kArray) {
+    return SkipElements(static_cast<GgufValueType>(Load<uint32_t>(p)), Load<uint64_t>(p + 4), p + 12);
+  }
+  return p + ScalarBytes(t);
+}
+
+GgufValue DecodeValue(GgufValueType t, const uint8_t* p) {
+  if (t == GgufValueType::kString) {
+    GgufValue v;
+    v.type = t;
+    v.str = {reinterpret_cast<const char*>(p + 8), static_cast<size_t>(Load<uint64_t>(p))};
+    return v;
+  }
+  if (t == GgufValueType::kArray) {
+    GgufValue v;
+    v.type = t;
+    v.array = GgufArray(static_cast<GgufValueType>(Load<uint32_t>(p)), Load<uint64_t>(p + 4), p + 12);
+    return v;
+  }
+  return DecodeScalar(t, p);
+}
+
 bool IsUnsigned(GgufValueType t) {
   return t == GgufValueType::kUint8 || t == GgufValueType::kUint16 ||
          t == GgufValueType::kUint32 || t == GgufValueType::kUint64;
@@ -135,53 +199,56 @@ class Parser {
     return static_cast<GgufValueType>(raw);
   }
 
+  // Reads and validates one value; an array is walked (each element checked,
+  // nothing stored) and returned as a view.
   GgufValue Value(GgufValueType type, int depth) {
-    GgufValue v;
-    v.type = type;
-    switch (type) {
-      case GgufValueType::kUint8: v.scalar.u64 = Read<uint8_t>("value"); break;
-      case GgufValueType::kUint16: v.scalar.u64 = Read<uint16_t>("value"); break;
-      case GgufValueType::kUint32: v.scalar.u64 = Read<uint32_t>("value"); break;
-      case GgufValueType::kUint64: v.scalar.u64 = Read<uint64_t>("value"); break;
-      case GgufValueType::kInt8: v.scalar.i64 = Read<int8_t>("value"); break;
-      case GgufValueType::kInt16: v.scalar.i64 = Read<int16_t>("value"); break;
-      case GgufValueType::kInt32: v.scalar.i64 = Read<int32_t>("value"); break;
-      case GgufValueType::kInt64: v.scalar.i64 = Read<int64_t>("value"); break;
-      case GgufValueType::kFloat32: v.scalar.f64 = Read<float>("value"); break;
-      case GgufValueType::kFloat64: v.scalar.f64 = Read<double>("value"); break;
-      case GgufValueType::kBool: {
-        const uint8_t b = Read<uint8_t>("value");
-        if (b > 1) Fail("bool value is " + std::to_string(b) + ", expected 0 or 1");
-        v.scalar.u64 = b;
-        break;
-      }
-      case GgufValueType::kString: v.str = String("string"); break;
-      case GgufValueType::kArray: ArrayInto(v, depth); break;
+    if (type == GgufValueType::kString) {
+      GgufValue v;
+      v.type = type;
+      v.str = String("string");
+      return v;
+    }
+    if (type == GgufValueType::kArray) {
+      GgufValue v;
+      v.type = type;
+      v.array = Array(depth);
+      return v;
+    }
+    GgufValue v = DecodeScalar(type, Take(ScalarBytes(type), "value"));
+    if (type == GgufValueType::kBool && v.scalar.u64 > 1) {
+      Fail("bool value is " + std::to_string(v.scalar.u64) + ", expected 0 or 1");
     }
     return v;
   }
 
  private:
-  void ArrayInto(GgufValue& v, int depth) {
+  GgufArray Array(int depth) {
     if (depth >= kMaxArrayDepth) {
       Fail("arrays nested more than " + std::to_string(kMaxArrayDepth) + " levels deep");
     }
-    v.elem_type = ValueType("array element type");
+    const GgufValueType elem_type = ValueType("array element type");
     const uint64_t n = U64("array length");
-    const uint64_t min_bytes = MinEncodedBytes(v.elem_type);
+    const uint64_t min_bytes = MinEncodedBytes(elem_type);
     if (n > remaining() / min_bytes) {
-      Fail("array length " + std::to_string(n) + " of " + GgufValueTypeName(v.elem_type) +
+      Fail("array length " + std::to_string(n) + " of " + GgufValueTypeName(elem_type) +
            " needs more than the " + std::to_string(remaining()) + " bytes left in the file; " +
            kCorruptHint);
     }
-    v.array.reserve(n);
+    const uint8_t* data = base_ + pos_;
+    if (IsFixedSize(elem_type) && elem_type != GgufValueType::kBool) {
+      // Every bit pattern is a valid number: only the length needs checking,
+      // and it was checked above (min_bytes is the element size).
+      Take(n * min_bytes, "array elements");
+      return GgufArray(elem_type, n, data);
+    }
     depth_ = depth + 1;
     for (uint64_t i = 0; i < n; ++i) {
       elem_[depth] = i;
-      v.array.push_back(Value(v.elem_type, depth + 1));
+      (void)Value(elem_type, depth + 1);
       depth_ = depth + 1;  // a nested array returned: drop its indices
     }
     depth_ = depth;
+    return GgufArray(elem_type, n, data);
   }
 
   std::string Where() const {
@@ -207,6 +274,53 @@ class Parser {
   int depth_ = 0;
   uint64_t elem_[kMaxArrayDepth] = {};
 };
+
+constexpr size_t kNone = ~size_t{0};
+
+std::string_view KeyOf(const GgufKeyValue& kv) { return kv.key; }
+std::string_view NameOf(const GgufTensorInfo& t) { return t.name; }
+
+// Indices of `items` ordered by name, ties by position.
+template <typename T, typename NameFn>
+std::vector<size_t> SortedIndex(const std::vector<T>& items, NameFn name_of) {
+  std::vector<size_t> order(items.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+    const std::string_view na = name_of(items[a]), nb = name_of(items[b]);
+    return na != nb ? na < nb : a < b;
+  });
+  return order;
+}
+
+// The first (in file order) item whose name an earlier item already has, or kNone.
+template <typename T, typename NameFn>
+size_t FirstDuplicate(const std::vector<size_t>& order, const std::vector<T>& items, NameFn name_of) {
+  size_t first = kNone;
+  for (size_t i = 1; i < order.size(); ++i) {
+    if (name_of(items[order[i - 1]]) == name_of(items[order[i]])) first = std::min(first, order[i]);
+  }
+  return first;
+}
+
+// Position of the item named `name`, or kNone.
+template <typename T, typename NameFn>
+size_t Lookup(const std::vector<size_t>& order, const std::vector<T>& items, std::string_view name,
+              NameFn name_of) {
+  auto it = std::lower_bound(order.begin(), order.end(), name,
+                             [&](size_t i, std::string_view n) { return name_of(items[i]) < n; });
+  return it != order.end() && name_of(items[*it]) == name ? *it : kNone;
+}
+
+void CheckRegularFile(const std::string& path, const struct stat& st) {
+  if (S_ISDIR(st.st_mode)) {
+    throw Error(ErrorCode::kIo, path + ": is a directory; pass the path of a .gguf file");
+  }
+  if (!S_ISREG(st.st_mode)) {
+    const char* kind = S_ISFIFO(st.st_mode) ? "a FIFO" : S_ISSOCK(st.st_mode) ? "a socket" : "a device";
+    throw Error(ErrorCode::kIo, path + ": is not a regular file (it is " + kind +
+                                    "); pass the path of a .gguf file");
+  }
+}
 
 // Closes a descriptor on every path out of Open.
 struct ScopedFd {
@@ -246,22 +360,41 @@ bool GgufValue::is_float() const {
   return type == GgufValueType::kFloat32 || type == GgufValueType::kFloat64;
 }
 
+GgufValue GgufArray::Iterator::operator*() const { return DecodeValue(type_, p_); }
+
+GgufArray::Iterator& GgufArray::Iterator::operator++() {
+  p_ = SkipValue(type_, p_);
+  ++index_;
+  return *this;
+}
+
+GgufArray::Iterator GgufArray::Iterator::operator++(int) {
+  Iterator before = *this;
+  ++*this;
+  return before;
+}
+
+GgufValue GgufArray::operator[](uint64_t i) const {
+  ENTROPIX_CHECK(i < count_);
+  return DecodeValue(elem_type_, SkipElements(elem_type_, i, data_));
+}
+
 std::unique_ptr<GgufFile> GgufFile::Open(const std::string& path) {
-  ScopedFd fd{open(path.c_str(), O_RDONLY | O_CLOEXEC)};
+  // Only a regular file can be mapped. Checking the type before opening keeps
+  // open() away from devices, and O_NONBLOCK keeps it from waiting forever for
+  // the writer of a FIFO that replaces the file in between; fstat then checks
+  // what was actually opened.
+  struct stat st;
+  if (stat(path.c_str(), &st) == 0) CheckRegularFile(path, st);
+  ScopedFd fd{open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK)};
   if (fd.fd < 0) {
     throw Error(ErrorCode::kIo, path + ": cannot open: " + std::strerror(errno) +
                                     "; check the path and permissions");
   }
-  struct stat st;
   if (fstat(fd.fd, &st) != 0) {
     throw Error(ErrorCode::kIo, path + ": cannot stat: " + std::strerror(errno));
   }
-  if (S_ISDIR(st.st_mode)) {
-    throw Error(ErrorCode::kIo, path + ": is a directory; pass the path of a .gguf file");
-  }
-  if (!S_ISREG(st.st_mode)) {
-    throw Error(ErrorCode::kIo, path + ": is not a regular file");
-  }
+  CheckRegularFile(path, st);
   if (st.st_size == 0) {
     // mmap rejects a zero length, and an empty file is never a model.
     throw Error(ErrorCode::kCorruptFile,
@@ -337,16 +470,20 @@ void GgufFile::Parse() {
            std::to_string(p.remaining()) + " bytes left; " + kCorruptHint);
   }
   kv_.reserve(n_kv);
-  kv_index_.reserve(n_kv);
   for (uint64_t i = 0; i < n_kv; ++i) {
     p.Enter(Parser::Section::kMetadata, i);
     GgufKeyValue kv;
     kv.key = p.String("key");
     p.Name(kv.key);
     if (kv.key.empty()) p.Fail("empty key");
-    if (!kv_index_.emplace(kv.key, kv_.size()).second) p.Fail("duplicate key");
     kv.value = p.Value(p.ValueType("value type"), 0);
-    kv_.push_back(std::move(kv));
+    kv_.push_back(kv);
+  }
+  kv_order_ = SortedIndex(kv_, KeyOf);
+  if (const size_t dup = FirstDuplicate(kv_order_, kv_, KeyOf); dup != kNone) {
+    p.Enter(Parser::Section::kMetadata, dup);
+    p.Name(kv_[dup].key);
+    p.Fail("duplicate key");
   }
 
   // The spec stores general.alignment as uint32; a power of two keeps the
@@ -371,14 +508,12 @@ void GgufFile::Parse() {
            std::to_string(p.remaining()) + " bytes left; " + kCorruptHint);
   }
   tensors_.reserve(n_tensors);
-  tensor_index_.reserve(n_tensors);
   for (uint64_t i = 0; i < n_tensors; ++i) {
     p.Enter(Parser::Section::kTensorInfo, i);
     GgufTensorInfo t;
     t.name = p.String("name");
     p.Name(t.name);
     if (t.name.empty()) p.Fail("empty tensor name");
-    if (!tensor_index_.emplace(t.name, tensors_.size()).second) p.Fail("duplicate tensor name");
 
     const uint32_t n_dims = p.U32("n_dims");
     if (n_dims < 1 || n_dims > kMaxDims) {
@@ -423,6 +558,12 @@ void GgufFile::Parse() {
     }
     tensors_.push_back(t);
   }
+  tensor_order_ = SortedIndex(tensors_, NameOf);
+  if (const size_t dup = FirstDuplicate(tensor_order_, tensors_, NameOf); dup != kNone) {
+    p.Enter(Parser::Section::kTensorInfo, dup);
+    p.Name(tensors_[dup].name);
+    p.Fail("duplicate tensor name");
+  }
 
   // Data section: alignment <= 2^32 and pos <= size, so this cannot overflow.
   data_offset_ = (p.pos() + alignment_ - 1) / alignment_ * alignment_;
@@ -458,13 +599,13 @@ void GgufFile::Parse() {
 // ---- Lookup and typed getters ----
 
 const GgufValue* GgufFile::Find(std::string_view key) const {
-  auto it = kv_index_.find(key);
-  return it == kv_index_.end() ? nullptr : &kv_[it->second].value;
+  const size_t i = Lookup(kv_order_, kv_, key, KeyOf);
+  return i == kNone ? nullptr : &kv_[i].value;
 }
 
 const GgufTensorInfo* GgufFile::FindTensor(std::string_view name) const {
-  auto it = tensor_index_.find(name);
-  return it == tensor_index_.end() ? nullptr : &tensors_[it->second];
+  const size_t i = Lookup(tensor_order_, tensors_, name, NameOf);
+  return i == kNone ? nullptr : &tensors_[i];
 }
 
 namespace {
@@ -473,7 +614,7 @@ namespace {
                             const std::string& expected) {
   std::string got = GgufValueTypeName(v.type);
   if (v.type == GgufValueType::kArray) {
-    got = std::string("array of ") + GgufValueTypeName(v.elem_type);
+    got = std::string("array of ") + GgufValueTypeName(v.array.elem_type());
   }
   throw Error(ErrorCode::kCorruptFile, path + ": metadata key " + Quoted(key) + " is " + got +
                                            ", expected " + expected);
@@ -555,13 +696,13 @@ std::string_view GgufFile::GetStringOr(std::string_view key, std::string_view fa
   return v->str;
 }
 
-const GgufValue& GgufFile::GetArray(std::string_view key, GgufValueType elem) const {
+GgufArray GgufFile::GetArray(std::string_view key, GgufValueType elem) const {
   const GgufValue* v = Find(key);
   if (v == nullptr) Missing(path_, key);
-  if (v->type != GgufValueType::kArray || v->elem_type != elem) {
+  if (v->type != GgufValueType::kArray || v->array.elem_type() != elem) {
     WrongType(path_, key, *v, std::string("array of ") + GgufValueTypeName(elem));
   }
-  return *v;
+  return v->array;
 }
 
 }  // namespace entropix

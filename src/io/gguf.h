@@ -5,15 +5,17 @@
 // or hostile file raises Error(kCorruptFile) naming the file and the field.
 // Nothing is allocated from an unchecked number.
 //
-// Strings and tensor data are views into the mapping: a GgufFile must outlive
-// every string_view and pointer it hands out.
+// Strings, arrays and tensor data are views into the mapping: a GgufFile must
+// outlive every view and pointer it hands out. Memory beyond the mapping is a
+// small multiple of the number of keys and tensors, never of array elements.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
+#include <iterator>
 #include <memory>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
 #include "core/ggml_type.h"
@@ -27,7 +29,57 @@ enum class GgufValueType : uint32_t {
 };
 const char* GgufValueTypeName(GgufValueType t);
 
-// One metadata value. Arrays hold their elements (which may be arrays).
+struct GgufValue;
+
+// A metadata array as a view of its encoded elements in the file, decoded on
+// access: an array costs no memory until it is read, however many elements it
+// has (a vocabulary holds ~150k strings; a hostile file can hold millions of
+// anything). The parser has validated every element before a view exists.
+class GgufArray {
+ public:
+  // Forward iterator yielding each element as a GgufValue (by value).
+  class Iterator {
+   public:
+    using iterator_category = std::forward_iterator_tag;
+    using value_type = GgufValue;
+    using difference_type = std::ptrdiff_t;
+    using pointer = void;
+    using reference = GgufValue;
+
+    Iterator() = default;
+    GgufValue operator*() const;
+    Iterator& operator++();
+    Iterator operator++(int);
+    bool operator==(const Iterator& o) const { return index_ == o.index_; }
+
+   private:
+    friend class GgufArray;
+    Iterator(GgufValueType type, const uint8_t* p, uint64_t index) : type_(type), p_(p), index_(index) {}
+    GgufValueType type_ = GgufValueType::kUint8;
+    const uint8_t* p_ = nullptr;  // the encoding of element index_
+    uint64_t index_ = 0;
+  };
+
+  GgufArray() = default;
+  GgufArray(GgufValueType elem_type, uint64_t count, const uint8_t* data)
+      : elem_type_(elem_type), count_(count), data_(data) {}
+
+  GgufValueType elem_type() const { return elem_type_; }
+  uint64_t size() const { return count_; }
+  bool empty() const { return count_ == 0; }
+  Iterator begin() const { return {elem_type_, data_, 0}; }
+  Iterator end() const { return {elem_type_, nullptr, count_}; }
+  // Element i (i < size()): constant time for numbers and bools; for strings
+  // and arrays a walk over the elements before it, so loop with begin/end.
+  GgufValue operator[](uint64_t i) const;
+
+ private:
+  GgufValueType elem_type_ = GgufValueType::kUint8;
+  uint64_t count_ = 0;
+  const uint8_t* data_ = nullptr;  // first element's encoding, in the file
+};
+
+// One metadata value: a scalar, a string view or an array view.
 struct GgufValue {
   GgufValueType type = GgufValueType::kUint8;
   union {
@@ -35,9 +87,8 @@ struct GgufValue {
     int64_t i64;   // all signed integer types
     double f64;    // float32 and float64
   } scalar{};
-  std::string_view str;            // kString
-  GgufValueType elem_type = GgufValueType::kUint8;  // kArray
-  std::vector<GgufValue> array;    // kArray
+  std::string_view str;  // kString
+  GgufArray array;       // kArray
 
   bool is_integer() const;
   bool is_float() const;
@@ -102,7 +153,7 @@ class GgufFile {
   std::string_view GetString(std::string_view key) const;
   std::string_view GetStringOr(std::string_view key, std::string_view fallback) const;
   // An array value with elements of type `elem`; throws if absent or mistyped.
-  const GgufValue& GetArray(std::string_view key, GgufValueType elem) const;
+  GgufArray GetArray(std::string_view key, GgufValueType elem) const;
 
  private:
   GgufFile() = default;
@@ -117,9 +168,11 @@ class GgufFile {
   bool mapped_ = false;  // base_ is our mmap (unmapped in the destructor)
   std::vector<GgufKeyValue> kv_;
   std::vector<GgufTensorInfo> tensors_;
-  // Name -> index into kv_ / tensors_; keys view the mapping.
-  std::unordered_map<std::string_view, size_t> kv_index_;
-  std::unordered_map<std::string_view, size_t> tensor_index_;
+  // Indices into kv_ / tensors_ sorted by key / name, for binary search: a
+  // word per entry, where a hash map would cost several (memory stays a small
+  // multiple of the file even for a file of a million tiny keys).
+  std::vector<size_t> kv_order_;
+  std::vector<size_t> tensor_order_;
 };
 
 }  // namespace entropix

@@ -83,17 +83,20 @@ std::string FormatValue(const GgufValue& v, bool show_all) {
     case GgufValueType::kBool: return v.scalar.u64 ? "true" : "false";
     case GgufValueType::kString: return QuoteString(v.str);
     case GgufValueType::kArray: {
-      std::string out = std::string("[") + GgufValueTypeName(v.elem_type) + " x " +
-                        std::to_string(v.array.size()) + "]";
-      const size_t shown = show_all ? v.array.size() : std::min(v.array.size(), kArrayPreview);
-      for (size_t i = 0; i < shown; ++i) {
+      const GgufArray& a = v.array;
+      const bool nested = a.elem_type() == GgufValueType::kArray;
+      std::string out = std::string("[") + GgufValueTypeName(a.elem_type()) + " x " +
+                        std::to_string(a.size()) + "]";
+      const uint64_t shown = show_all ? a.size() : std::min<uint64_t>(a.size(), kArrayPreview);
+      auto it = a.begin();
+      for (uint64_t i = 0; i < shown; ++i, ++it) {
         out += i == 0 ? " " : ", ";
         // Nested arrays get brackets so the levels stay readable.
-        if (v.elem_type == GgufValueType::kArray) out += "(";
-        out += FormatValue(v.array[i], show_all);
-        if (v.elem_type == GgufValueType::kArray) out += ")";
+        if (nested) out += "(";
+        out += FormatValue(*it, show_all);
+        if (nested) out += ")";
       }
-      if (shown < v.array.size()) out += ", ...";
+      if (shown < a.size()) out += ", ...";
       return out;
     }
   }

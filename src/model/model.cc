@@ -95,9 +95,12 @@ Workspace::Workspace(const ModelConfig& c, int max_batch, int capacity)
 
 Model::~Model() = default;
 
-std::unique_ptr<Model> Model::Load(const std::string& path) {
+std::unique_ptr<Model> Model::Load(const std::string& path) { return Load(GgufFile::Open(path)); }
+
+std::unique_ptr<Model> Model::Load(std::unique_ptr<GgufFile> file) {
+  ENTROPIX_CHECK(file != nullptr);
   std::unique_ptr<Model> m(new Model());
-  m->file_ = GgufFile::Open(path);
+  m->file_ = std::move(file);
   m->config_ = ReadModelConfig(*m->file_);
   BindWeights(*m->file_, m->config_, m->weights_);
   m->inv_freq_ = RopeFrequencies(m->config_);

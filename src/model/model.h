@@ -73,6 +73,9 @@ class Model {
   // Maps and validates a GGUF file. Throws Error with a message naming the
   // file and the problem (unknown architecture, missing tensor, bad shape...).
   static std::unique_ptr<Model> Load(const std::string& path);
+  // The same for a file already parsed (so `inspect` parses once, and the
+  // fuzzer loads from memory); takes ownership of it.
+  static std::unique_ptr<Model> Load(std::unique_ptr<GgufFile> file);
   ~Model();
 
   const ModelConfig& config() const { return config_; }

@@ -32,6 +32,29 @@ void ForEachTensor(const ModelConfig& c, Weights& w,
   }
 }
 
+namespace {
+
+// Token ids from the tokenizer index token_embd's rows and the logits (as many
+// as output.weight's rows, checked equal to token_embd's by ForEachTensor's
+// shapes), so the vocabulary must have exactly that many entries: larger, and
+// ids read past both; smaller, and sampled ids have no text. llama.cpp makes
+// the same requirement. A file without a vocabulary is left to the tokenizer
+// loader to reject.
+void CheckVocabulary(const GgufFile& file, int embd_rows) {
+  const GgufValue* tokens = file.Find("tokenizer.ggml.tokens");
+  if (tokens == nullptr || tokens->type != GgufValueType::kArray) return;
+  const uint64_t n = tokens->array.size();
+  if (n != static_cast<uint64_t>(embd_rows)) {
+    throw Error(ErrorCode::kCorruptFile,
+                file.path() + ": the vocabulary has " + std::to_string(n) +
+                    " tokens (tokenizer.ggml.tokens) but token_embd.weight has " +
+                    std::to_string(embd_rows) +
+                    " rows; they must be equal: the file is corrupt or was converted wrongly");
+  }
+}
+
+}  // namespace
+
 void BindWeights(const GgufFile& file, ModelConfig& c, Weights& w) {
   const GgufTensorInfo* embd = file.FindTensor("token_embd.weight");
   if (!embd || embd->n_dims != 2) {
@@ -44,6 +67,7 @@ void BindWeights(const GgufFile& file, ModelConfig& c, Weights& w) {
   }
   c.vocab_size = static_cast<int>(embd->ne[1]);
   c.tied_output = file.FindTensor("output.weight") == nullptr;
+  CheckVocabulary(file, c.vocab_size);
 
   ForEachTensor(c, w, [&](const TensorSlot& s) {
     const GgufTensorInfo* t = file.FindTensor(s.name);

@@ -23,9 +23,22 @@ constexpr std::string_view kEndOfTurnTexts[] = {
     "<|eom_id|>", "<EOT>",
 };
 
+// A special-token id (bos, eos, eot, unk) from the file, or `fallback` when
+// the key is absent. The rule for an id outside the vocabulary: it is
+// ignored, i.e. the token is treated as absent (-1), never rejected and never
+// used as an index. Converters write 0xFFFFFFFF (some -1) for "none", so
+// rejecting would refuse valid files; llama.cpp likewise warns and ignores
+// such ids. Model::Load has already checked the vocabulary against
+// token_embd, so an id kept here is a valid row of the embedding table and of
+// the logits. (A value that is not an integer at all is still an Error.)
 int32_t IdOr(const GgufFile& f, std::string_view key, int32_t fallback, int32_t vocab_size) {
-  const uint64_t v = f.GetU64Or(key, fallback < 0 ? UINT64_MAX : static_cast<uint64_t>(fallback));
-  // Converters write 0xFFFFFFFF (or -1) for "none".
+  const GgufValue* raw = f.Find(key);
+  if (raw == nullptr) return fallback < vocab_size ? fallback : -1;
+  using T = GgufValueType;
+  const bool is_signed = raw->type == T::kInt8 || raw->type == T::kInt16 || raw->type == T::kInt32 ||
+                         raw->type == T::kInt64;
+  if (is_signed && raw->scalar.i64 < 0) return -1;
+  const uint64_t v = f.GetU64(key);
   return v < static_cast<uint64_t>(vocab_size) ? static_cast<int32_t>(v) : -1;
 }
 
@@ -67,41 +80,41 @@ std::unique_ptr<Tokenizer> Tokenizer::FromGguf(const GgufFile& f) {
                                              " is not supported; supported tokenizers are 'llama' "
                                              "(SentencePiece) and 'gpt2' (byte-level BPE)");
   }
-  const GgufValue& tokens = f.GetArray("tokenizer.ggml.tokens", GgufValueType::kString);
-  const size_t n = tokens.array.size();
+  const GgufArray tokens = f.GetArray("tokenizer.ggml.tokens", GgufValueType::kString);
+  const uint64_t n = tokens.size();
   if (n == 0 || n > INT32_MAX / 2) {
     throw Error(ErrorCode::kCorruptFile, "tokenizer.ggml.tokens in " + f.path() + " has " + std::to_string(n) +
                                              " entries; convert the model again");
   }
   spec.tokens.reserve(n);
-  for (const GgufValue& t : tokens.array) spec.tokens.emplace_back(t.str);
-  const auto check_len = [&](const GgufValue& a, const char* key) {
-    if (a.array.size() != n) {
+  for (const GgufValue& t : tokens) spec.tokens.emplace_back(t.str);
+  const auto check_len = [&](const GgufArray& a, const char* key) {
+    if (a.size() != n) {
       throw Error(ErrorCode::kCorruptFile, std::string(key) + " in " + f.path() + " has " +
-                                               std::to_string(a.array.size()) + " entries but there are " +
+                                               std::to_string(a.size()) + " entries but there are " +
                                                std::to_string(n) + " tokens; convert the model again");
     }
   };
   if (f.Find("tokenizer.ggml.scores")) {
-    const GgufValue& a = f.GetArray("tokenizer.ggml.scores", GgufValueType::kFloat32);
+    const GgufArray a = f.GetArray("tokenizer.ggml.scores", GgufValueType::kFloat32);
     check_len(a, "tokenizer.ggml.scores");
     spec.scores.reserve(n);
-    for (const GgufValue& v : a.array) spec.scores.push_back(static_cast<float>(v.scalar.f64));
+    for (const GgufValue& v : a) spec.scores.push_back(static_cast<float>(v.scalar.f64));
   }
   if (f.Find("tokenizer.ggml.token_type")) {
-    const GgufValue& a = f.GetArray("tokenizer.ggml.token_type", GgufValueType::kInt32);
+    const GgufArray a = f.GetArray("tokenizer.ggml.token_type", GgufValueType::kInt32);
     check_len(a, "tokenizer.ggml.token_type");
     spec.types.reserve(n);
-    for (const GgufValue& v : a.array) spec.types.push_back(static_cast<int32_t>(v.scalar.i64));
+    for (const GgufValue& v : a) spec.types.push_back(static_cast<int32_t>(v.scalar.i64));
   }
   if (spec.kind == Kind::kBpe) {
     if (!f.Find("tokenizer.ggml.merges")) {
       throw Error(ErrorCode::kCorruptFile, f.path() + " has a gpt2 tokenizer without tokenizer.ggml.merges; "
                                                       "convert the model again");
     }
-    const GgufValue& a = f.GetArray("tokenizer.ggml.merges", GgufValueType::kString);
-    spec.merges.reserve(a.array.size());
-    for (const GgufValue& v : a.array) spec.merges.emplace_back(v.str);
+    const GgufArray a = f.GetArray("tokenizer.ggml.merges", GgufValueType::kString);
+    spec.merges.reserve(a.size());
+    for (const GgufValue& v : a) spec.merges.emplace_back(v.str);
     spec.pre = std::string(f.GetStringOr("tokenizer.ggml.pre", "default"));
   }
   const int32_t nv = static_cast<int32_t>(n);

@@ -1,5 +1,8 @@
 #include "model/archs/registry.h"
 
+#include <algorithm>
+#include <cstdio>
+
 #include "core/error.h"
 #include "io/gguf.h"
 
@@ -11,7 +14,15 @@ extern const ArchSpec kQwen2Arch;
 namespace {
 const ArchSpec* const kArchs[] = {&kLlamaArch, &kQwen2Arch};
 
-int ReadPositiveInt(const GgufFile& f, const std::string& key, uint64_t max) {
+std::string FormatNumber(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof(buf), "%g", v);
+  return buf;
+}
+}  // namespace
+
+int ReadPositiveInt(const GgufFile& f, const std::string& key, uint64_t max, int fallback) {
+  if (fallback > 0 && !f.Find(key)) return fallback;
   const uint64_t v = f.GetU64(key);
   if (v == 0 || v > max) {
     throw Error(ErrorCode::kCorruptFile, f.path() + ": metadata '" + key + "' = " +
@@ -20,7 +31,19 @@ int ReadPositiveInt(const GgufFile& f, const std::string& key, uint64_t max) {
   }
   return static_cast<int>(v);
 }
-}  // namespace
+
+float ReadPositiveFloat(const GgufFile& f, const std::string& key, double max, double fallback) {
+  const double v = f.GetF64Or(key, fallback);
+  // Written so that NaN fails too.
+  if (!(v > 0.0 && v <= max)) {
+    char range[64];
+    std::snprintf(range, sizeof(range), "a finite number in (0, %g]", max);
+    throw Error(ErrorCode::kCorruptFile, f.path() + ": metadata '" + key + "' = " +
+                                             FormatNumber(v) + " is not " + range +
+                                             "; the file is corrupt or was converted wrongly");
+  }
+  return static_cast<float>(v);
+}
 
 const ArchSpec* FindArch(std::string_view name) {
   for (const ArchSpec* a : kArchs) {
@@ -44,19 +67,13 @@ ModelConfig ReadCommonConfig(const GgufFile& f, const std::string& arch) {
   c.model_dim = ReadPositiveInt(f, p + "embedding_length", 1 << 16);
   c.ffn_dim = ReadPositiveInt(f, p + "feed_forward_length", 1 << 18);
   c.n_heads = ReadPositiveInt(f, p + "attention.head_count", 1024);
-  c.n_kv_heads = f.Find(p + "attention.head_count_kv")
-                     ? ReadPositiveInt(f, p + "attention.head_count_kv", 1024)
-                     : c.n_heads;
-  c.context_length = f.Find(p + "context_length") ? ReadPositiveInt(f, p + "context_length", 1 << 24)
-                                                  : 2048;
-  c.head_dim = f.Find(p + "attention.key_length")
-                   ? ReadPositiveInt(f, p + "attention.key_length", 4096)
-                   : c.model_dim / c.n_heads;
-  c.rms_eps = static_cast<float>(f.GetF64Or(p + "attention.layer_norm_rms_epsilon", 1e-5));
-  c.rope_theta = static_cast<float>(f.GetF64Or(p + "rope.freq_base", 10000.0));
-  c.rope_dim = f.Find(p + "rope.dimension_count")
-                   ? ReadPositiveInt(f, p + "rope.dimension_count", 4096)
-                   : c.head_dim;
+  c.n_kv_heads = ReadPositiveInt(f, p + "attention.head_count_kv", 1024, c.n_heads);
+  c.context_length = ReadPositiveInt(f, p + "context_length", 1 << 24, 2048);
+  // Without key_length, model_dim / n_heads (checked below to be exact).
+  c.head_dim = ReadPositiveInt(f, p + "attention.key_length", 4096, std::max(1, c.model_dim / c.n_heads));
+  c.rms_eps = ReadPositiveFloat(f, p + "attention.layer_norm_rms_epsilon", 1.0, 1e-5);
+  c.rope_theta = ReadPositiveFloat(f, p + "rope.freq_base", 1e12, 10000.0);
+  c.rope_dim = ReadPositiveInt(f, p + "rope.dimension_count", 4096, c.head_dim);
 
   auto bad = [&](const std::string& what) {
     return Error(ErrorCode::kCorruptFile, f.path() + ": inconsistent hyper-parameters: " + what);
@@ -66,8 +83,6 @@ ModelConfig ReadCommonConfig(const GgufFile& f, const std::string& arch) {
     throw bad("embedding_length is not a multiple of head_count");
   }
   if (c.rope_dim > c.head_dim || c.rope_dim % 2 != 0) throw bad("rope.dimension_count must be even and <= head size");
-  if (!(c.rms_eps > 0.0f && c.rms_eps < 1.0f)) throw bad("layer_norm_rms_epsilon must be in (0, 1)");
-  if (!(c.rope_theta > 0.0f)) throw bad("rope.freq_base must be positive");
   return c;
 }
 

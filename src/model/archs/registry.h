@@ -21,6 +21,14 @@ struct ArchSpec {
 const ArchSpec* FindArch(std::string_view name);
 std::vector<std::string> SupportedArchNames();
 
+// Hyper-parameters read from metadata are checked here, at load, so nothing
+// downstream divides by zero or computes with inf/NaN; each throws
+// Error(kCorruptFile) naming the key and the accepted range.
+// An integer in [1, max]; `fallback` when absent (0: the key is required).
+int ReadPositiveInt(const GgufFile& file, const std::string& key, uint64_t max, int fallback = 0);
+// A finite number in (0, max]; `fallback` when absent.
+float ReadPositiveFloat(const GgufFile& file, const std::string& key, double max, double fallback);
+
 // Reads the keys every llama-like family stores under "<arch>.": block
 // count, widths, heads, rope, norm epsilon. Throws Error for missing or
 // inconsistent values.

@@ -99,8 +99,8 @@ void CompareWithGolden(const std::string& model_path, const std::string& golden_
       ExpectElement(kv.value, want.at("value"), key);
       continue;
     }
-    EXPECT_EQ(Upper(GgufValueTypeName(kv.value.elem_type)), want.at("elem_type").get<std::string>());
-    const auto& arr = kv.value.array;
+    EXPECT_EQ(Upper(GgufValueTypeName(kv.value.array.elem_type())), want.at("elem_type").get<std::string>());
+    const GgufArray& arr = kv.value.array;
     ASSERT_EQ(arr.size(), want.at("length").get<size_t>());
     const json& head = want.at("head");
     for (size_t j = 0; j < head.size(); ++j) ExpectElement(arr[j], head[j], key + "[" + std::to_string(j) + "]");

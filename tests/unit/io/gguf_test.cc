@@ -4,11 +4,16 @@
 #include "io/gguf.h"
 
 #include <gtest/gtest.h>
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cmath>
+#include <future>
 #include <limits>
+#include <string_view>
+#include <vector>
 
 #include "core/error.h"
 #include "io/gguf_dump.h"
@@ -71,26 +76,38 @@ TEST(Gguf, ParsesEveryValueType) {
   EXPECT_EQ(f->GetF64Or("v.f64", 0), -2.5e300);
   EXPECT_EQ(f->GetString("v.str"), "hello, world");
 
-  const GgufValue& strings = f->GetArray("v.strings", GgufValueType::kString);
-  ASSERT_EQ(strings.array.size(), 3u);
-  EXPECT_EQ(strings.array[0].str, "a");
-  EXPECT_EQ(strings.array[1].str, "");
-  EXPECT_EQ(strings.array[2].str, "\xce\xbb tab\t");
+  const GgufArray strings = f->GetArray("v.strings", GgufValueType::kString);
+  ASSERT_EQ(strings.size(), 3u);
+  EXPECT_EQ(strings[0].str, "a");
+  EXPECT_EQ(strings[1].str, "");
+  EXPECT_EQ(strings[2].str, "\xce\xbb tab\t");
+  std::vector<std::string_view> walked;
+  for (const GgufValue& v : strings) walked.push_back(v.str);
+  EXPECT_EQ(walked, (std::vector<std::string_view>{"a", "", "\xce\xbb tab\t"}));
 
-  const GgufValue& ints = f->GetArray("v.ints", GgufValueType::kInt32);
-  ASSERT_EQ(ints.array.size(), 4u);
-  EXPECT_EQ(ints.array[3].scalar.i64, -4);
-  EXPECT_TRUE(ints.array[3].is_integer());
+  const GgufArray ints = f->GetArray("v.ints", GgufValueType::kInt32);
+  ASSERT_EQ(ints.size(), 4u);
+  EXPECT_EQ(ints[3].scalar.i64, -4);
+  EXPECT_TRUE(ints[3].is_integer());
+  std::vector<int64_t> values;
+  for (const GgufValue& v : ints) values.push_back(v.scalar.i64);
+  EXPECT_EQ(values, (std::vector<int64_t>{1, -2, 3, -4}));
 
-  const GgufValue& nested = f->GetArray("v.nested", GgufValueType::kArray);
-  ASSERT_EQ(nested.array.size(), 3u);
-  EXPECT_EQ(nested.array[0].elem_type, GgufValueType::kUint16);
-  ASSERT_EQ(nested.array[0].array.size(), 2u);
-  EXPECT_EQ(nested.array[0].array[1].scalar.u64, 2u);
-  EXPECT_TRUE(nested.array[1].array.empty());
-  EXPECT_EQ(nested.array[2].array[0].scalar.u64, 3u);
+  const GgufArray nested = f->GetArray("v.nested", GgufValueType::kArray);
+  ASSERT_EQ(nested.size(), 3u);
+  EXPECT_EQ(nested[0].array.elem_type(), GgufValueType::kUint16);
+  ASSERT_EQ(nested[0].array.size(), 2u);
+  EXPECT_EQ(nested[0].array[1].scalar.u64, 2u);
+  EXPECT_TRUE(nested[1].array.empty());
+  EXPECT_EQ(nested[2].array[0].scalar.u64, 3u);
+  // Iterating skips each nested array whole.
+  std::vector<uint64_t> sizes;
+  for (const GgufValue& v : nested) sizes.push_back(v.array.size());
+  EXPECT_EQ(sizes, (std::vector<uint64_t>{2, 0, 1}));
 
-  EXPECT_TRUE(f->GetArray("v.empty", GgufValueType::kFloat32).array.empty());
+  const GgufArray empty = f->GetArray("v.empty", GgufValueType::kFloat32);
+  EXPECT_TRUE(empty.empty());
+  EXPECT_EQ(empty.begin(), empty.end());
 }
 
 TEST(Gguf, TensorTableAndData) {
@@ -192,17 +209,49 @@ TEST(Gguf, OpenErrors) {
               ErrorCode::kCorruptFile, "not a GGUF file");
 }
 
+// A FIFO with no writer made open() block forever (issue #12 item 6). The
+// open runs on a thread; if it has not returned after a few seconds the test
+// opens the writing end, which releases a blocked reader, so a regression
+// fails instead of hanging.
+TEST(Gguf, FifoIsRejectedWithoutBlocking) {
+  const std::string fifo = TempPath("fifo.gguf");
+  ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0);
+  auto result = std::async(std::launch::async, [&] {
+    try {
+      GgufFile::Open(fifo);
+      return std::string("opened");
+    } catch (const Error& e) {
+      return std::string(e.what());
+    }
+  });
+  const bool returned = result.wait_for(std::chrono::seconds(5)) == std::future_status::ready;
+  if (!returned) {
+    const int fd = open(fifo.c_str(), O_WRONLY | O_NONBLOCK);
+    if (fd >= 0) close(fd);
+  }
+  const std::string message = result.get();
+  unlink(fifo.c_str());
+  EXPECT_TRUE(returned) << "GgufFile::Open blocked on a FIFO";
+  EXPECT_NE(message.find("is not a regular file"), std::string::npos) << message;
+}
+
+// A component longer than NAME_MAX: a clean Error, not a filesystem_error.
+TEST(Gguf, OverlongPathComponent) {
+  const std::string path = ::testing::TempDir() + "/" + std::string(300, 'a') + ".gguf";
+  ExpectError([&] { GgufFile::Open(path); }, ErrorCode::kIo, "File name too long");
+}
+
 TEST(Gguf, NestingLimit) {
   // Eight levels (top-level array plus seven inside it) are accepted.
   auto ok = OpenBytes(testing::BuildNested(8), "nest8.gguf");
-  const GgufValue* v = ok->Find("deep");
+  ASSERT_NE(ok->Find("deep"), nullptr);
+  GgufValue v = *ok->Find("deep");
   for (int d = 0; d < 8; ++d) {
-    ASSERT_NE(v, nullptr);
-    ASSERT_EQ(v->type, GgufValueType::kArray) << "level " << d;
-    ASSERT_EQ(v->array.size(), 1u);
-    v = &v->array[0];
+    ASSERT_EQ(v.type, GgufValueType::kArray) << "level " << d;
+    ASSERT_EQ(v.array.size(), 1u);
+    v = v.array[0];
   }
-  EXPECT_EQ(v->scalar.u64, 42u);
+  EXPECT_EQ(v.scalar.u64, 42u);
   ExpectError([] { OpenBytes(testing::BuildNested(9), "nest9.gguf"); },
               ErrorCode::kCorruptFile, "nested more than 8 levels");
 }
