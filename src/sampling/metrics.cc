@@ -230,6 +230,23 @@ LogitStats StatsFromMoments(float max, size_t arg, const double* m) {
 
 }  // namespace
 
+void CheckFiniteLogits(std::span<const float> logits, bool allow_minus_inf) {
+  // |x| as bits: above the infinity pattern is NaN, equal is +-inf. The loop
+  // is a max and an or over integers, which the compiler vectorises.
+  constexpr uint32_t kInf = 0x7f800000u, kMinusInf = 0xff800000u;
+  uint32_t worst = 0;
+  bool minus_inf_only = true;
+  for (float x : logits) {
+    const uint32_t bits = std::bit_cast<uint32_t>(x);
+    worst = std::max(worst, bits & 0x7fffffffu);
+    minus_inf_only &= (bits & 0x7fffffffu) < kInf || bits == kMinusInf;
+  }
+  if (worst < kInf || (allow_minus_inf && minus_inf_only)) return;
+  throw Error(ErrorCode::kCorruptFile,
+              "non-finite logits (corrupt weights?): the model computed NaN or infinity; the model file "
+              "is probably damaged (check it with `entropix inspect`, or download it again)");
+}
+
 LogitStats ComputeLogitStats(std::span<const float> logits) {
   ENTROPIX_CHECK(!logits.empty());
   float max;

@@ -3,13 +3,17 @@
 // across thread counts and runs, pause insertion, and branching (the KV
 // cache after a commit must equal a fresh prefill of the same tokens).
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
+#include <limits>
 #include <string>
 #include <vector>
 
+#include "core/error.h"
 #include "io/gguf.h"
 #include "model/model.h"
 #include "runtime/policy_factory.h"
@@ -266,6 +270,87 @@ TEST(Session, LegacyTemperatureApiStillWorks) {
   });
   EXPECT_EQ(text, ", there was a little girl named Lily. She loved to play outside in the park. One day,");
   EXPECT_EQ(r.state_counts[static_cast<int>(State::kFixed)], 30);
+}
+
+// The message of the Error `f` throws ("no error" if none).
+template <class F>
+std::string ErrorOf(F&& f) {
+  try {
+    f();
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "no error";
+}
+
+// A copy of stories260K with one float of a tensor replaced (a damaged file).
+std::string PatchedStories(const std::string& tensor, float value) {
+  const auto dir = std::filesystem::temp_directory_path() / ("entropix_patched_" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  const std::string path = (dir / "stories_patched.gguf").string();
+  std::filesystem::copy_file(StoriesPath(), path, std::filesystem::copy_options::overwrite_existing);
+  uint64_t offset = 0;
+  {
+    const auto file = GgufFile::Open(path);
+    const GgufTensorInfo* t = file->FindTensor(tensor);
+    EXPECT_TRUE(t != nullptr && t->type == GgmlType::F32);
+    offset = file->data_offset() + t->offset;
+  }
+  std::fstream f(path, std::ios::in | std::ios::out | std::ios::binary);
+  f.seekp(static_cast<std::streamoff>(offset));
+  f.write(reinterpret_cast<const char*>(&value), sizeof value);
+  return path;
+}
+
+// One NaN weight makes every logit NaN: a clear Error for every policy, not
+// an abort in the sampler or a silent token 0 from argmax (issue #12 item 1).
+TEST(Hardening, NonFiniteLogitsAreAnError) {
+  for (float bad : {std::numeric_limits<float>::quiet_NaN(), std::numeric_limits<float>::infinity()}) {
+    const Loaded m = Load(PatchedStories("output_norm.weight", bad));
+    const GreedyPolicy greedy;
+    const SamplePolicy sample({0.8, 40, 0.95, 0.05});
+    const EntropixPolicy entropix(BuiltinProfile("entropix-g2"), {});
+    for (const Policy* p : {static_cast<const Policy*>(&greedy), static_cast<const Policy*>(&sample),
+                            static_cast<const Policy*>(&entropix)}) {
+      const std::string msg = ErrorOf([&] { Generate(m, {1, 403, 407, 261, 378}, *p, 1, 16); });
+      EXPECT_NE(msg.find("non-finite logits (corrupt weights?)"), std::string::npos) << p->name() << ": " << msg;
+    }
+  }
+}
+
+// Token ids index the logits and the embedding table: an id outside the
+// model's vocabulary (a pause text resolved by a tokenizer larger than the
+// model, a bad prompt id) is an Error, never a read past a buffer (item 4).
+TEST(Hardening, TokenIdsOutsideTheVocabularyAreAnError) {
+  const Loaded m = Load(StoriesPath());
+  const int vocab = m.model->config().vocab_size;
+  Profile p = BuiltinProfile("entropix-g2");
+  p.thresholds = {0.0, 1e9, 0.0, 0.0, 1e9};  // every step treads: the pause is inserted at once
+  for (const std::vector<int32_t>& pause : {std::vector<int32_t>{vocab}, std::vector<int32_t>{5, vocab + 7},
+                                            std::vector<int32_t>{-1}}) {
+    const EntropixPolicy policy(p, pause);
+    const std::string msg = ErrorOf([&] { Generate(m, {1, 403, 407}, policy, 1, 8); });
+    EXPECT_NE(msg.find("outside the model's vocabulary"), std::string::npos) << msg;
+  }
+  const GreedyPolicy greedy;
+  for (int32_t bad : {vocab, -5, std::numeric_limits<int32_t>::max()}) {
+    const std::string msg = ErrorOf([&] { Generate(m, {1, bad, 407}, greedy, 1, 4); });
+    EXPECT_NE(msg.find("outside the model's vocabulary"), std::string::npos) << msg;
+  }
+}
+
+// When the limit is the model's own context length, raising -c cannot help:
+// the message says so instead (item 9).
+TEST(Hardening, ContextHintNamesTheModelsLimit) {
+  const Loaded m = Load(StoriesPath());
+  const int n_ctx = m.model->config().context_length;
+  const GreedyPolicy greedy;
+  const std::vector<int32_t> prompt(n_ctx + 10, 403);
+  const std::string capped = ErrorOf([&] { Generate(m, prompt, greedy, 1, 4, 0, n_ctx * 2); });
+  EXPECT_NE(capped.find("the model's context length is " + std::to_string(n_ctx)), std::string::npos) << capped;
+  EXPECT_EQ(capped.find("-c"), std::string::npos) << capped;
+  const std::string small = ErrorOf([&] { Generate(m, std::vector<int32_t>(40, 403), greedy, 1, 4, 0, 32); });
+  EXPECT_NE(small.find("-c"), std::string::npos) << small;
 }
 
 }  // namespace
