@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
@@ -351,6 +352,65 @@ TEST(Hardening, ContextHintNamesTheModelsLimit) {
   EXPECT_EQ(capped.find("-c"), std::string::npos) << capped;
   const std::string small = ErrorOf([&] { Generate(m, std::vector<int32_t>(40, 403), greedy, 1, 4, 0, 32); });
   EXPECT_NE(small.find("-c"), std::string::npos) << small;
+}
+
+// A cancel flag (set by the CLI's SIGINT handler) stops generation before the
+// next step with StopReason::kCancelled (item 7).
+TEST(Hardening, CancelFlagStopsGeneration) {
+  const Loaded m = Load(StoriesPath());
+  SessionOptions so;
+  so.n_threads = 1;
+  so.context = 256;
+  Session s(*m.model, m.tokenizer.get(), so);
+  std::atomic<bool> cancel{false};
+  const GreedyPolicy greedy;
+  GenerateOptions go;
+  go.max_tokens = 100;
+  go.policy = &greedy;
+  go.cancel = &cancel;
+  int seen = 0;
+  go.on_token = [&](const TokenEvent&) {
+    if (++seen == 7) cancel.store(true);
+  };
+  const GenerationResult r = s.Generate(std::vector<int32_t>{1, 403, 407}, go, nullptr);
+  EXPECT_EQ(r.stop, StopReason::kCancelled);
+  EXPECT_EQ(r.tokens.size(), 7u);
+  EXPECT_STREQ(StopReasonName(r.stop), "cancelled");
+}
+
+// The step after a branch commit reads the winner's logits. They lived in the
+// branch host, destroyed with its block: the next step read freed memory
+// (valgrind: invalid read in ComputeLogitStats; in a plain build, garbage in
+// the first logits, e.g. token 0, when the allocator reused the block).
+// Each such step's signals must equal a fresh prefill of the same tokens.
+TEST(Hardening, StepAfterBranchReadsTheWinnersLogits) {
+  const Loaded m = Load(StoriesPath());
+  Profile p = BuiltinProfile("entropix-branch");
+  p.branch.entropy = 1.0;
+  p.branch.varentropy = 1.0;
+  const EntropixPolicy policy(p, {});
+  const std::vector<int32_t> prompt = {1, 291, 280, 294};
+  const RunOut r = Generate(m, prompt, policy, 1, 40, 7);
+  ASSERT_FALSE(r.result.branches.empty());
+  int checked = 0;
+  for (size_t i = 1; i < r.events.size(); ++i) {
+    const bool after_commit = r.events[i - 1].action == Action::kBranch &&
+                              (r.events[i].action != Action::kBranch ||
+                               r.events[i].branch_event != r.events[i - 1].branch_event);
+    if (!after_commit) continue;
+    SessionOptions so;
+    so.n_threads = 1;
+    so.context = 256;
+    Session fresh(*m.model, m.tokenizer.get(), so);
+    std::vector<int32_t> seq = prompt;
+    seq.insert(seq.end(), r.result.tokens.begin(), r.result.tokens.begin() + static_cast<long>(i));
+    const std::span<const float> logits = fresh.Feed(seq);
+    const LogitStats ls = ComputeLogitStats(logits);
+    EXPECT_EQ(r.events[i].logit.entropy_bits, ls.entropy_bits) << "step " << i;
+    EXPECT_EQ(r.events[i].logprob, ls.LogProb(logits[r.events[i].token])) << "step " << i;
+    ++checked;
+  }
+  EXPECT_GT(checked, 0);
 }
 
 }  // namespace
