@@ -449,6 +449,7 @@ int CalibrateCommand(const CalibrateArgs& a) {
       for (size_t c = 0; c < SignalColumns().size(); ++c) d << (c ? "," : "") << s.*SignalColumns()[c].field;
       d << "\n";
     }
+    if (!d.flush()) throw Error(ErrorCode::kIo, "cannot write '" + a.dump_signals + "' (disk full?)");
   }
   if (samples.size() < 20) throw Error(ErrorCode::kInvalidArgument, "too few decode steps to calibrate (need >= 20)");
 
@@ -558,6 +559,7 @@ int CalibrateCommand(const CalibrateArgs& a) {
   std::ofstream out(a.output, std::ios::binary);
   if (!out) throw Error(ErrorCode::kIo, "cannot write the profile '" + a.output + "'");
   out << ProfileToJson(p);
+  if (!out.flush()) throw Error(ErrorCode::kIo, "cannot write the profile '" + a.output + "' (disk full?)");
   std::printf("\nwrote %s\n", a.output.c_str());
   if (silent_state) {
     std::fprintf(stderr,

@@ -73,3 +73,8 @@ set_tests_properties(e2e_cli_terminal_filters_escapes PROPERTIES
 add_test(NAME e2e_cli_pipe_keeps_bytes COMMAND sh -c
   "${EX} run -m ${STORIES} --color never --sampler greedy -n 2 -p \"$(printf '${HX_ESC_PROMPT}')\" 2>/dev/null | od -An -c | tr -s ' \\n' ' '")
 set_tests_properties(e2e_cli_pipe_keeps_bytes PROPERTIES PASS_REGULAR_EXPRESSION "x 033 ] 0 ; p w n e d \\\\a y 033" TIMEOUT 60)
+
+# Item 7, calibrate: the profile it writes is checked too.
+add_test(NAME e2e_cli_calibrate_dev_full COMMAND sh -c
+  "printf 'Once upon a time\\nThe cat\\nLily and Ben\\nOne day\\n' > ${HX_DIR}/corpus.txt && ${EX} calibrate -m ${STORIES} --corpus ${HX_DIR}/corpus.txt -o /dev/full -n 24 2>&1 >/dev/null; test $? -eq 1")
+set_tests_properties(e2e_cli_calibrate_dev_full PROPERTIES PASS_REGULAR_EXPRESSION "error: cannot write the profile '/dev/full'" TIMEOUT 60)
