@@ -3,13 +3,21 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
+#include <cerrno>
 #include <chrono>
+#include <cmath>
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <nlohmann/json.hpp>
+#include <optional>
+#include <random>
+#include <sstream>
 
 #include "core/error.h"
 #include "io/gguf.h"
@@ -19,6 +27,7 @@
 #include "runtime/policy_factory.h"
 #include "runtime/prompt.h"
 #include "runtime/session.h"
+#include "runtime/terminal_text.h"
 #include "runtime/trace.h"
 #include "sampling/calibration.h"
 #include "sampling/profile.h"
@@ -55,29 +64,21 @@ std::unique_ptr<Model> LoadModel(const ModelArgs& args, std::string* path_out) {
   return model;
 }
 
-namespace {
-
-// Whether `path` names something on disk. The throwing std::filesystem
-// overloads would escape as filesystem_error (e.g. for a component longer
-// than NAME_MAX); a path that cannot be looked up for any reason other than
-// not being there is reported as the Error it is.
-bool PathExists(const std::string& path) {
+// Whether `path` names an existing file; a path that cannot exist (a
+// component over NAME_MAX, ...) is an Error, not a std::filesystem_error.
+bool PathExists(const std::string& path, const char* what) {
   std::error_code ec;
   const bool exists = std::filesystem::exists(path, ec);
-  if (ec && ec != std::errc::no_such_file_or_directory && ec != std::errc::not_a_directory) {
-    throw Error(ErrorCode::kIo, path + ": " + ec.message() + "; check the path");
-  }
+  if (ec) throw Error(ErrorCode::kIo, std::string("cannot use '") + path + "' as " + what + ": " + ec.message());
   return exists;
 }
 
-}  // namespace
-
 std::string ResolveModelPath(const std::string& arg) {
   const std::string name = arg.empty() ? "default" : arg;
-  if (!arg.empty() && PathExists(arg)) return arg;
+  if (!arg.empty() && PathExists(arg, "a model file")) return arg;
   if (const ModelSpec* spec = FindModelSpec(name)) {
     const std::string path = CachedModelPath(*spec);
-    if (PathExists(path)) return path;
+    if (PathExists(path, "a cached model")) return path;
     std::fprintf(stderr, "entropix: %s is not in the cache yet; downloading it (once)\n",
                  spec->name.c_str());
     return PullModel(*spec);
@@ -110,10 +111,25 @@ void AddSamplerFlags(CLI::App* cmd, SamplerArgs& args) {
                   "default: the built-in fitted on the model, else entropix-g2)");
   cmd->add_option("--temp", args.temperature,
                   "Temperature (sample: default 0.8, 0 = greedy; entropix: overrides the profile's base T0)")
-      ->check(CLI::Range(0.0, 100.0));
+      ->check(FiniteRange(0.0, kMaxTemperature));
   cmd->add_option("--top-k", args.top_k, "Top-k (0 = off; sample default 40)")->check(CLI::Range(0, 1 << 24));
-  cmd->add_option("--top-p", args.top_p, "Top-p (1 = off; sample default 0.95)")->check(CLI::Range(0.0, 1.0));
-  cmd->add_option("--min-p", args.min_p, "Min-p (0 = off; sample default 0.05)")->check(CLI::Range(0.0, 0.999));
+  cmd->add_option("--top-p", args.top_p, "Top-p (1 = off; sample default 0.95)")->check(FiniteRange(0.0, 1.0));
+  cmd->add_option("--min-p", args.min_p, "Min-p (0 = off; sample default 0.05)")->check(FiniteRange(0.0, 0.999));
+}
+
+CLI::Validator FiniteRange(double lo, double hi) {
+  // CLI::Range lets NaN through (every comparison with NaN is false).
+  std::ostringstream range;
+  range << "[" << lo << ", " << hi << "]";
+  return CLI::Validator(
+      [lo, hi, r = range.str()](std::string& text) -> std::string {
+        double v = 0.0;
+        if (!CLI::detail::lexical_cast(text, v)) return "'" + text + "' is not a number";
+        if (!std::isfinite(v)) return "must be a finite number in " + r + ", not '" + text + "'";
+        if (v < lo || v > hi) return "'" + text + "' is outside " + r;
+        return "";
+      },
+      "FLOAT in " + range.str());
 }
 
 namespace {
@@ -170,6 +186,89 @@ const char* StateColor(State s, Action a) {
   return "";
 }
 
+// Checked: a full disk or a closed pipe is an Error, not a silently lost answer.
+void WriteStdout(std::string_view text) {
+  errno = 0;
+  if ((!text.empty() && std::fwrite(text.data(), 1, text.size(), stdout) != text.size()) ||
+      std::fflush(stdout) != 0) {
+    throw Error(ErrorCode::kIo, std::string("cannot write to standard output: ") +
+                                    (errno ? std::strerror(errno) : "write failed"));
+  }
+}
+
+// -s -1: a random seed, printed so that the run can be repeated (llama-cli's
+// convention). Random seeds stay below 2^63 so that -s accepts them back.
+uint64_t ResolveSeed(int64_t requested) {
+  if (requested >= 0) return static_cast<uint64_t>(requested);
+  std::random_device rd;
+  const uint64_t seed = ((static_cast<uint64_t>(rd()) << 32) | rd()) & 0x7fffffffffffffffull;
+  std::fprintf(stderr, "entropix: random seed %llu (pass -s %llu to repeat)\n",
+               static_cast<unsigned long long>(seed), static_cast<unsigned long long>(seed));
+  return seed;
+}
+
+// Ctrl-C during generation: the first sets the session's cancel flag (the
+// trace gets its end record, the summary prints, exit 130); SA_RESETHAND
+// restores the default action, so a second Ctrl-C kills as usual. SA_RESTART:
+// a write blocked when the signal arrives resumes instead of failing (EINTR).
+std::atomic<bool> g_sigint{false};
+static_assert(std::atomic<bool>::is_always_lock_free, "set from a signal handler");
+void OnSigint(int) { g_sigint.store(true, std::memory_order_relaxed); }
+
+class CancelOnSigint {
+ public:
+  CancelOnSigint() {
+    g_sigint.store(false);
+    struct sigaction sa {};
+    sa.sa_handler = OnSigint;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = SA_RESETHAND | SA_RESTART;
+    sigaction(SIGINT, &sa, &previous_);
+  }
+  ~CancelOnSigint() { sigaction(SIGINT, &previous_, nullptr); }
+  CancelOnSigint(const CancelOnSigint&) = delete;
+  CancelOnSigint& operator=(const CancelOnSigint&) = delete;
+  const std::atomic<bool>* flag() const { return &g_sigint; }
+  bool requested() const { return g_sigint.load(); }
+
+ private:
+  struct sigaction previous_ {};
+};
+
+nlohmann::json TraceEndRecord(const GenerationResult& r) {
+  const int n = static_cast<int>(r.tokens.size());
+  nlohmann::json end = {{"event", "end"},
+                        {"tokens", n},
+                        {"stop", StopReasonName(r.stop)},
+                        {"pauses", r.pauses_inserted},
+                        {"branches", r.branches.size()},
+                        {"branch_extra_forwards", r.branch_extra_forwards},
+                        {"forward_passes", r.forward_passes},
+                        {"decode_tokens_per_s", n / std::max(r.decode_seconds, 1e-9)},
+                        {"sampler_share_of_decode", r.sampler_seconds / std::max(r.decode_seconds, 1e-9)}};
+  nlohmann::json states;
+  for (int s = 0; s < kNumStates; ++s) states[StateName(static_cast<State>(s))] = r.state_counts[s];
+  end["states"] = states;
+  return end;
+}
+
+void PrintRunSummary(const GenerationResult& r, int threads, const std::string& policy_name,
+                     const std::string& profile_name, bool no_timings) {
+  const int n = static_cast<int>(r.tokens.size());
+  const double tps = n / std::max(r.decode_seconds, 1e-9);
+  if (!no_timings) {
+    std::fprintf(stderr,
+                 "\n[prompt: %d tokens, %.1f tok/s | decode: %d tokens, %.1f tok/s | %d threads | "
+                 "stop: %s]\n",
+                 r.prompt_tokens, r.prompt_tokens / std::max(r.prompt_seconds, 1e-9), n, tps, threads,
+                 StopReasonName(r.stop));
+  }
+  std::string sampler = policy_name;
+  if (!profile_name.empty()) sampler += " (" + profile_name + ")";
+  std::fprintf(stderr, "[%s: %s | decode %.1f tok/s | sampler %.2f%% of decode]\n", sampler.c_str(),
+               StateMixSummary(r).c_str(), tps, 100.0 * r.sampler_seconds / std::max(r.decode_seconds, 1e-9));
+}
+
 bool UseColor(const std::string& mode) {
   if (mode == "always") return true;
   if (mode == "never") return false;
@@ -190,16 +289,10 @@ int RunCommand(const RunArgs& a) {
   std::string profile_name;
   const PolicyConfig pc = SamplerConfig(a.sampler, *model, &profile_name);
   const std::unique_ptr<Policy> policy = MakePolicy(pc, tokenizer.get());
+  const uint64_t seed = ResolveSeed(a.seed);
 
-  std::FILE* trace = nullptr;
-  if (!a.trace.empty()) {
-    trace = std::fopen(a.trace.c_str(), "wb");
-    if (!trace) throw Error(ErrorCode::kIo, "cannot write the trace file '" + a.trace + "'");
-  }
-  auto write_json = [&](const nlohmann::json& j) {
-    const std::string line = j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
-    std::fwrite(line.data(), 1, line.size(), trace);
-  };
+  std::optional<TraceWriter> trace;
+  if (!a.trace.empty()) trace.emplace(a.trace);
 
   SessionOptions so;
   so.n_threads = a.model.threads;
@@ -207,19 +300,19 @@ int RunCommand(const RunArgs& a) {
   Session session(*model, tokenizer.get(), so);
   GenerateOptions go;
   go.max_tokens = a.max_tokens;
-  go.seed = a.seed;
+  go.seed = seed;
   go.policy = policy.get();
-  go.record_signals = trace != nullptr;
+  go.record_signals = trace.has_value();
   if (trace) {
     nlohmann::json start = {{"event", "start"},
                             {"model", model->config().name},
                             {"file", std::filesystem::path(path).filename().string()},
                             {"sampler", policy->name()},
-                            {"seed", a.seed},
+                            {"seed", seed},
                             {"prompt_tokens", prompt.size()},
                             {"units", {{"entropy", "bits"}, {"varentropy", "bits^2"}, {"logprob", "nats"}}}};
     if (!profile_name.empty()) start["profile"] = profile_name;
-    write_json(start);
+    trace->Write(start);
   }
   const bool color = UseColor(a.color);
   const char* current_color = "";
@@ -227,58 +320,40 @@ int RunCommand(const RunArgs& a) {
     if (trace) {
       nlohmann::json j = TokenEventJson(ev);
       j["event"] = "token";
-      write_json(j);
+      trace->Write(j);
     }
     current_color = color ? StateColor(ev.state, ev.action) : "";
   };
   go.on_branch = [&](const BranchEvent& ev) {
-    if (trace) write_json(BranchEventJson(ev, tokenizer.get()));
+    if (trace) trace->Write(BranchEventJson(ev, tokenizer.get()));
   };
-  if (!chat) {
-    std::fwrite(a.prompt.data(), 1, a.prompt.size(), stdout);
-  }
-  const GenerationResult r = session.Generate(prompt, go, [&](std::string_view text) {
-    if (current_color[0] != '\0') {
-      std::fprintf(stdout, "%s%.*s\x1b[0m", current_color, static_cast<int>(text.size()), text.data());
+  // Model text (and the echoed prompt) reach a terminal without control
+  // characters or escape sequences; piped output is kept byte for byte.
+  std::optional<TerminalTextFilter> filter;
+  if (isatty(STDOUT_FILENO) == 1) filter.emplace();
+  auto print = [&](std::string_view text) {
+    const std::string safe = filter ? filter->Filter(text) : std::string(text);
+    if (current_color[0] != '\0' && !safe.empty()) {
+      WriteStdout(std::string(current_color) + safe + "\x1b[0m");
     } else {
-      std::fwrite(text.data(), 1, text.size(), stdout);
+      WriteStdout(safe);
     }
-    std::fflush(stdout);
+  };
+  if (!chat) print(a.prompt);
+  CancelOnSigint cancel;
+  go.cancel = cancel.flag();
+  const GenerationResult r = session.Generate(prompt, go, [&](std::string_view text) {
+    print(text);
     return true;
   });
-  std::fputc('\n', stdout);
-  std::fflush(stdout);
-  const int n = static_cast<int>(r.tokens.size());
-  const double tps = n / std::max(r.decode_seconds, 1e-9);
+  WriteStdout("\n");
   if (trace) {
-    nlohmann::json end = {{"event", "end"},
-                          {"tokens", n},
-                          {"stop", StopReasonName(r.stop)},
-                          {"pauses", r.pauses_inserted},
-                          {"branches", r.branches.size()},
-                          {"branch_extra_forwards", r.branch_extra_forwards},
-                          {"forward_passes", r.forward_passes},
-                          {"decode_tokens_per_s", tps},
-                          {"sampler_share_of_decode", r.sampler_seconds / std::max(r.decode_seconds, 1e-9)}};
-    nlohmann::json states;
-    for (int s = 0; s < kNumStates; ++s) states[StateName(static_cast<State>(s))] = r.state_counts[s];
-    end["states"] = states;
-    write_json(end);
-    std::fclose(trace);
+    trace->Write(TraceEndRecord(r));
+    trace->Close();
   }
-  if (!a.no_timings) {
-    std::fprintf(stderr,
-                 "\n[prompt: %d tokens, %.1f tok/s | decode: %d tokens, %.1f tok/s | %d threads | "
-                 "stop: %s]\n",
-                 r.prompt_tokens, r.prompt_tokens / std::max(r.prompt_seconds, 1e-9), n, tps,
-                 session.pool().size(), StopReasonName(r.stop));
-  }
-  std::string sampler = policy->name();
-  if (!profile_name.empty()) sampler += " (" + profile_name + ")";
-  std::fprintf(stderr, "[%s: %s | decode %.1f tok/s | sampler %.2f%% of decode]\n", sampler.c_str(),
-               StateMixSummary(r).c_str(), tps,
-               100.0 * r.sampler_seconds / std::max(r.decode_seconds, 1e-9));
-  return 0;
+  PrintRunSummary(r, session.pool().size(), policy->name(), profile_name, a.no_timings);
+  // 128 + SIGINT, as if the signal had ended the process (shells expect it).
+  return r.stop == StopReason::kCancelled && cancel.requested() ? 130 : 0;
 }
 
 namespace {
@@ -377,6 +452,7 @@ int CalibrateCommand(const CalibrateArgs& a) {
       for (size_t c = 0; c < SignalColumns().size(); ++c) d << (c ? "," : "") << s.*SignalColumns()[c].field;
       d << "\n";
     }
+    if (!d.flush()) throw Error(ErrorCode::kIo, "cannot write '" + a.dump_signals + "' (disk full?)");
   }
   if (samples.size() < 20) throw Error(ErrorCode::kInvalidArgument, "too few decode steps to calibrate (need >= 20)");
 
@@ -486,6 +562,7 @@ int CalibrateCommand(const CalibrateArgs& a) {
   std::ofstream out(a.output, std::ios::binary);
   if (!out) throw Error(ErrorCode::kIo, "cannot write the profile '" + a.output + "'");
   out << ProfileToJson(p);
+  if (!out.flush()) throw Error(ErrorCode::kIo, "cannot write the profile '" + a.output + "' (disk full?)");
   std::printf("\nwrote %s\n", a.output.c_str());
   if (silent_state) {
     std::fprintf(stderr,
@@ -498,7 +575,7 @@ int CalibrateCommand(const CalibrateArgs& a) {
 
 int InspectCommand(const InspectArgs& a) {
   std::string path = a.path;
-  if (!PathExists(path)) {
+  if (!PathExists(path, "a model file")) {
     if (const ModelSpec* spec = FindModelSpec(path)) path = CachedModelPath(*spec);
   }
   auto file = GgufFile::Open(path);
@@ -533,7 +610,8 @@ int InspectCommand(const InspectArgs& a) {
 int PullCommand(const PullArgs& a) {
   if (a.list || a.name.empty()) {
     for (const ModelSpec& m : KnownModels()) {
-      const bool cached = std::filesystem::exists(CachedModelPath(m));
+      std::error_code ec;
+      const bool cached = std::filesystem::exists(CachedModelPath(m), ec);
       std::printf("%-22s %s%s\n", m.name.c_str(), m.description.c_str(), cached ? " [cached]" : "");
     }
     if (!a.list) {

@@ -9,6 +9,10 @@
 
 namespace entropix {
 
+// A CLI11 check for a floating-point flag: a finite number in [lo, hi]
+// (CLI::Range lets NaN through).
+CLI::Validator FiniteRange(double lo, double hi);
+
 struct ModelArgs {
   std::string model;  // path or known model name; empty = the default model
   int threads = 0;    // 0 = all cores
@@ -61,7 +65,7 @@ struct RunArgs {
   SamplerArgs sampler;
   std::string prompt;
   int max_tokens = 256;
-  uint64_t seed = 0;
+  int64_t seed = 0;         // -1: a random seed, printed to stderr
   std::string trace;        // JSONL trace file ("" = none)
   std::string color = "auto";  // auto | always | never
   bool no_timings = false;

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstdio>
 #include <iostream>
+#include <limits>
 #include <string>
 
 #include "commands.h"
@@ -23,7 +24,8 @@ int main(int argc, char** argv) {
   AddModelFlags(run_cmd, run.model);
   run_cmd->add_option("-p,--prompt", run.prompt, "The prompt (or the user message in chat mode)")->required();
   run_cmd->add_option("-n,--n-predict", run.max_tokens, "Maximum tokens to generate")->check(CLI::Range(1, 1 << 20));
-  run_cmd->add_option("-s,--seed", run.seed, "Random seed");
+  run_cmd->add_option("-s,--seed", run.seed, "Random seed (-1: a random one, printed to stderr)")
+      ->check(CLI::Range(int64_t{-1}, std::numeric_limits<int64_t>::max()));
   AddSamplerFlags(run_cmd, run.sampler);
   AddPromptFlags(run_cmd, run.prompt_format);
   run_cmd->add_option("--trace", run.trace, "Write a JSONL trace: one record per token (signals, state, action)");
@@ -44,13 +46,14 @@ int main(int argc, char** argv) {
   cal_cmd->add_option("-n,--tokens-per-prompt", cal.tokens_per_prompt, "Tokens generated per prompt")
       ->check(CLI::Range(1, 4096))->capture_default_str();
   cal_cmd->add_option("--max-prompts", cal.max_prompts, "Use at most this many prompts (0 = all)");
-  cal_cmd->add_option("-s,--seed", cal.seed, "Random seed of the base sampler (prompt i uses seed + i)");
+  cal_cmd->add_option("-s,--seed", cal.seed, "Random seed of the base sampler (prompt i uses seed + i)")
+      ->check(CLI::NonNegativeNumber);
   cal_cmd->add_option("--dump-signals", cal.dump_signals, "Also write every recorded step's signals as CSV");
-  cal_cmd->add_option("--q-low-entropy", cal.q_low_entropy, "Quantile for low_entropy (default 0.30)")->check(CLI::Range(0.0, 1.0));
-  cal_cmd->add_option("--q-low-varentropy", cal.q_low_varentropy, "Quantile of V among steps with H > high_entropy, for low_varentropy (default 0.15)")->check(CLI::Range(0.0, 1.0));
-  cal_cmd->add_option("--q-medium-entropy", cal.q_medium_entropy, "Quantile for medium_entropy (default 0.60)")->check(CLI::Range(0.0, 1.0));
-  cal_cmd->add_option("--q-high-entropy", cal.q_high_entropy, "Quantile for high_entropy (default 0.90)")->check(CLI::Range(0.0, 1.0));
-  cal_cmd->add_option("--q-high-varentropy", cal.q_high_varentropy, "Quantile for high_varentropy (default 0.85)")->check(CLI::Range(0.0, 1.0));
+  cal_cmd->add_option("--q-low-entropy", cal.q_low_entropy, "Quantile for low_entropy (default 0.30)")->check(FiniteRange(0.0, 1.0));
+  cal_cmd->add_option("--q-low-varentropy", cal.q_low_varentropy, "Quantile of V among steps with H > high_entropy, for low_varentropy (default 0.15)")->check(FiniteRange(0.0, 1.0));
+  cal_cmd->add_option("--q-medium-entropy", cal.q_medium_entropy, "Quantile for medium_entropy (default 0.60)")->check(FiniteRange(0.0, 1.0));
+  cal_cmd->add_option("--q-high-entropy", cal.q_high_entropy, "Quantile for high_entropy (default 0.90)")->check(FiniteRange(0.0, 1.0));
+  cal_cmd->add_option("--q-high-varentropy", cal.q_high_varentropy, "Quantile for high_varentropy (default 0.85)")->check(FiniteRange(0.0, 1.0));
 
   InspectArgs inspect;
   CLI::App* inspect_cmd = app.add_subcommand("inspect", "Print a GGUF file's metadata, tensors and whether entropix can run it");
@@ -82,7 +85,8 @@ int main(int argc, char** argv) {
   eval_cmd->add_option("--data", eval.data, "Task data (JSONL; default: shared/data)");
   eval_cmd->add_option("-o,--output", eval.out_dir, "Output folder; rerunning continues its checkpoint (default: eval-TASK)");
   eval_cmd->add_option("--limit", eval.limit, "Use the first N items (0 = all)")->check(CLI::NonNegativeNumber);
-  eval_cmd->add_option("-s,--seed", eval.seed, "Run seed (item seeds, arith items, bootstrap)");
+  eval_cmd->add_option("-s,--seed", eval.seed, "Run seed (item seeds, arith items, bootstrap)")
+      ->check(CLI::NonNegativeNumber);
   eval_cmd->add_option("-n,--max-tokens", eval.max_tokens, "Tokens per answer (0 = the task's default)")
       ->check(CLI::Range(0, 1 << 16));
   eval_cmd->add_option("--difficulty", eval.difficulty, "arith difficulty 1..3")->check(CLI::Range(1, 3));
@@ -100,7 +104,10 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    return app.exit(e);
+    if (e.get_exit_code() == 0) return app.exit(e);  // --help, --version
+    // Bad flags exit 1 with "error: ...", as every other bad input does.
+    std::fprintf(stderr, "entropix: error: %s\nRun with --help for more information.\n", e.what());
+    return 1;
   }
   run.sampler.temp_given = run_cmd->get_option("--temp")->count() > 0;
   run.sampler.top_k_given = run_cmd->get_option("--top-k")->count() > 0;
@@ -119,6 +126,16 @@ int main(int argc, char** argv) {
     return 1;
   } catch (const std::bad_alloc&) {
     std::fprintf(stderr, "entropix: error: out of memory; try a smaller context (-c)\n");
+    return 1;
+  } catch (const std::exception& e) {
+    // Last resort: a missed check is a bug, but it must still end with a
+    // message and exit 1, not std::terminate.
+    std::fflush(stdout);
+    std::fprintf(stderr, "entropix: error: internal: %s (please report this)\n", e.what());
+    return 1;
+  } catch (...) {
+    std::fflush(stdout);
+    std::fprintf(stderr, "entropix: error: internal: unknown exception (please report this)\n");
     return 1;
   }
   return 0;

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <array>
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -74,6 +75,9 @@ struct GenerateOptions {
   std::optional<AttentionLayerChoice> attention_layers;
   std::function<void(const TokenEvent&)> on_token;
   std::function<void(const BranchEvent&)> on_branch;
+  // Set (by a signal handler, another thread) to stop before the next step:
+  // StopReason::kCancelled. Null: never cancelled.
+  const std::atomic<bool>* cancel = nullptr;
 };
 
 enum class StopReason { kEndOfGeneration, kMaxTokens, kContextFull, kCancelled };
@@ -107,7 +111,9 @@ class Session {
   // Clears the cache.
   void Reset();
 
-  // Runs `tokens` after what the cache holds; returns the last logits.
+  // Runs `tokens` after what the cache holds; returns the last logits (all
+  // rows with options.all_logits). Throws Error for an id outside the model's
+  // vocabulary and for non-finite logits (a damaged model).
   std::span<const float> Feed(std::span<const int32_t> tokens, const ForwardOptions& options = {});
 
   // Appends `prompt` and generates. on_text receives decoded UTF-8 text as it
@@ -117,6 +123,12 @@ class Session {
 
  private:
   class Brancher;
+  // Error(kOutOfRange) naming `what` unless every id indexes the model's
+  // embeddings and logits.
+  void CheckTokenIds(std::span<const int32_t> ids, const char* what) const;
+  // Error(kOutOfRange) when `prompt` does not fit after what the cache holds.
+  void CheckPromptFits(size_t prompt_tokens) const;
+
   const Model& model_;
   const Tokenizer* tokenizer_;
   ThreadPool pool_;

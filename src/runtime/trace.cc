@@ -1,12 +1,45 @@
 #include "runtime/trace.h"
 
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 
+#include "core/error.h"
 #include "tokenizer/tokenizer.h"
 
 namespace entropix {
 
 using nlohmann::json;
+
+TraceWriter::TraceWriter(const std::string& path) : path_(path) {
+  file_ = std::fopen(path.c_str(), "wb");
+  if (!file_) Fail(errno);
+}
+
+TraceWriter::~TraceWriter() {
+  if (file_) std::fclose(file_);
+}
+
+void TraceWriter::Write(const json& record) {
+  ENTROPIX_CHECK(file_ != nullptr);
+  // Pieces can hold invalid UTF-8 (byte tokens): replaced, the id is authoritative.
+  const std::string line = record.dump(-1, ' ', false, json::error_handler_t::replace) + "\n";
+  errno = 0;
+  if (std::fwrite(line.data(), 1, line.size(), file_) != line.size() || std::fflush(file_) != 0) Fail(errno);
+}
+
+void TraceWriter::Close() {
+  if (!file_) return;
+  std::FILE* f = file_;
+  file_ = nullptr;
+  errno = 0;
+  if (std::fclose(f) != 0) Fail(errno);
+}
+
+void TraceWriter::Fail(int error_number) const {
+  throw Error(ErrorCode::kIo, "cannot write the trace file '" + path_ + "': " +
+                                  (error_number ? std::strerror(error_number) : "write failed"));
+}
 
 json TokenEventJson(const TokenEvent& ev) {
   json j;

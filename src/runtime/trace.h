@@ -7,6 +7,7 @@
 // ("event": "branch"), written before the tokens they commit.
 #pragma once
 
+#include <cstdio>
 #include <nlohmann/json.hpp>
 #include <string>
 
@@ -15,6 +16,25 @@
 namespace entropix {
 
 class Tokenizer;
+
+// A JSONL file written one record at a time. Each record is flushed at once
+// (a crash or Ctrl-C leaves whole lines) and every write is checked: a full
+// disk or a bad target is an Error naming the file, never a short trace.
+class TraceWriter {
+ public:
+  explicit TraceWriter(const std::string& path);  // Error(kIo) if it cannot be created
+  ~TraceWriter();
+  TraceWriter(const TraceWriter&) = delete;
+  TraceWriter& operator=(const TraceWriter&) = delete;
+
+  void Write(const nlohmann::json& record);
+  void Close();  // checked; the destructor only closes
+
+ private:
+  [[noreturn]] void Fail(int error_number) const;
+  std::string path_;
+  std::FILE* file_ = nullptr;
+};
 
 nlohmann::json TokenEventJson(const TokenEvent& ev);
 nlohmann::json BranchEventJson(const BranchEvent& ev, const Tokenizer* tokenizer);

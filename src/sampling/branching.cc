@@ -56,7 +56,9 @@ BranchOutcome RunBranches(std::span<const float> logits, const LogitStats& stats
     mean_h /= r.tokens.size();
     r.score = params.score == BranchScore::kMeanEntropy ? -mean_h : mean_lp;
     out.forwards += r.forwards;
-    if (r.score > best) {  // ties: the earlier branch
+    // Ties: the earlier branch. The first branch is always kept, so that
+    // NaN scores cannot leave no winner.
+    if (best_index < 0 || r.score > best) {
       best = r.score;
       best_index = static_cast<int>(b);
       host.KeepAsBest();

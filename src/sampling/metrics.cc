@@ -230,6 +230,22 @@ LogitStats StatsFromMoments(float max, size_t arg, const double* m) {
 
 }  // namespace
 
+void CheckFiniteLogits(std::span<const float> logits, bool allow_minus_inf) {
+  // Exponent bits all ones: NaN or +-inf. Two counts of integer compares,
+  // which the compiler vectorises even for baseline SSE2.
+  constexpr uint32_t kExponent = 0x7f800000u, kMinusInf = 0xff800000u;
+  uint32_t non_finite = 0, minus_inf = 0;
+  for (const float x : logits) {
+    const uint32_t bits = std::bit_cast<uint32_t>(x);
+    non_finite += (bits & kExponent) == kExponent;
+    minus_inf += bits == kMinusInf;
+  }
+  if (non_finite == 0 || (allow_minus_inf && non_finite == minus_inf)) return;
+  throw Error(ErrorCode::kCorruptFile,
+              "non-finite logits (corrupt weights?): the model computed NaN or infinity; the model file "
+              "is probably damaged (check it with `entropix inspect`, or download it again)");
+}
+
 LogitStats ComputeLogitStats(std::span<const float> logits) {
   ENTROPIX_CHECK(!logits.empty());
   float max;

@@ -32,6 +32,13 @@ struct LogitStats {
 LogitStats ComputeLogitStats(std::span<const float> logits);
 LogitStats ComputeLogitStatsPortable(std::span<const float> logits);
 
+// Throws Error(kCorruptFile, "non-finite logits (corrupt weights?) ...") when a
+// logit is NaN or +inf, or -inf unless allow_minus_inf (a masked logit, which
+// the transforms accept). One vectorised pass over the bit patterns: the
+// session runs it on every forward's logits (microseconds against
+// milliseconds per step).
+void CheckFiniteLogits(std::span<const float> logits, bool allow_minus_inf = false);
+
 // Which layers the attention signals are read from.
 struct AttentionLayerChoice {
   bool mean_over_layers = false;

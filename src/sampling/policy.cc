@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 #include "core/error.h"
 #include "sampling/basic_sampler.h"
@@ -34,6 +35,7 @@ const char* ActionName(Action a) {
 namespace {
 
 constexpr SamplingParams kArgmaxParams{0.0, 1, 1.0, 0.0};
+constexpr int kMaxInt = std::numeric_limits<int>::max();
 
 Decision Draw(Decision d, std::span<const float> logits, CandidateSet& scratch, Rng& rng) {
   if (d.params.temperature <= 0.0) {
@@ -53,6 +55,18 @@ Decision Draw(Decision d, std::span<const float> logits, CandidateSet& scratch, 
     if (logits[t] > logits[d.token]) d.token = t;
   }
   return d;
+}
+
+// Computed parameters: finite coefficients can still overflow (1e308 * 10 is
+// inf, inf - inf is NaN). NaN falls back to the base value; the rest is
+// clamped to the range the transforms accept.
+double Sane(double x, double fallback, double lo, double hi) {
+  return std::clamp(std::isnan(x) ? fallback : x, lo, hi);
+}
+// Clamping in double first: converting an out-of-range double to int is
+// undefined behaviour.
+int SaneInt(double x, int fallback, int lo, int hi) {
+  return static_cast<int>(Sane(x, fallback, lo, hi));
 }
 
 bool EndsWith(std::span<const int32_t> seq, std::span<const int32_t> tail) {
@@ -125,14 +139,14 @@ Decision EntropixPolicy::Plan(const StepInput& in) const {
     case State::kExploring:
       d.params.temperature = std::min(
           c.exploring_t_max, b.temperature * (c.exploring_t_base + c.exploring_t_interaction * a.interaction_strength));
-      d.params.top_k = std::max(
-          c.exploring_k_min,
-          static_cast<int>(std::floor(b.top_k * (1.0 + c.exploring_k_agreement * (1.0 - a.agreement)))));
+      d.params.top_k = SaneInt(std::floor(b.top_k * (1.0 + c.exploring_k_agreement * (1.0 - a.agreement))), b.top_k,
+                               c.exploring_k_min, kMaxInt);
       break;
     case State::kResampling:
       d.params.temperature = std::max(
           c.resampling_t_min, b.temperature * (c.resampling_t_base + c.resampling_t_attn_varentropy * a.varentropy_bits));
-      d.params.top_p = std::max(c.resampling_p_min, b.top_p - c.resampling_p_attn_entropy * a.entropy_bits);
+      d.params.top_p = Sane(b.top_p - c.resampling_p_attn_entropy * a.entropy_bits, b.top_p,
+                            std::min(c.resampling_p_min, 1.0), 1.0);
       break;
     case State::kAdaptive: {
       const double hv = h + v - c.adaptive_logit_center;
@@ -140,20 +154,20 @@ Decision EntropixPolicy::Plan(const StepInput& in) const {
       d.params.temperature = b.temperature * (1.0 + c.adaptive_t_logit * hv +
                                               c.adaptive_t_attn * (a.entropy_bits + a.varentropy_bits - c.adaptive_attn_center) -
                                               c.adaptive_t_agreement * a.agreement);
-      d.params.top_p = std::clamp(b.top_p * (1.0 + c.adaptive_p_attn_varentropy * a.varentropy_bits),
-                                  c.adaptive_p_min, c.adaptive_p_max);
+      d.params.top_p = Sane(b.top_p * (1.0 + c.adaptive_p_attn_varentropy * a.varentropy_bits), b.top_p,
+                            c.adaptive_p_min, c.adaptive_p_max);
       const double k = std::round(b.top_k * (1.0 + c.adaptive_k_interaction * a.interaction_strength -
                                              c.adaptive_k_agreement * a.agreement));
-      d.params.top_k = static_cast<int>(std::clamp(k, static_cast<double>(c.adaptive_k_min),
-                                                   static_cast<double>(c.adaptive_k_max)));
-      d.params.min_p = std::clamp(b.min_p * (1.0 - c.adaptive_minp_logit * hv), c.adaptive_minp_min,
-                                  c.adaptive_minp_max);
+      d.params.top_k = SaneInt(k, b.top_k, c.adaptive_k_min, c.adaptive_k_max);
+      d.params.min_p = Sane(b.min_p * (1.0 - c.adaptive_minp_logit * hv), b.min_p, c.adaptive_minp_min,
+                            c.adaptive_minp_max);
       d.n_draws = c.adaptive_samples;
       break;
     }
   }
   if (d.action == Action::kSample || d.action == Action::kAdaptive) {
-    d.params.temperature = std::max(d.params.temperature, c.min_temperature);
+    const double floor = std::clamp(c.min_temperature, kMinTemperature, kMaxTemperature);
+    d.params.temperature = Sane(d.params.temperature, b.temperature, floor, kMaxTemperature);
   }
   return d;
 }

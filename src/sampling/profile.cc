@@ -3,6 +3,7 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <sstream>
@@ -99,7 +100,13 @@ void Read(const json& v, T& out, std::string_view source, const std::string& key
       out = v.get<bool>();
     } else if constexpr (std::is_same_v<T, int>) {
       if (!v.is_number_integer()) Bad(source, key + " must be an integer");
-      out = v.get<int>();
+      // get<int>() would truncate: 4294967297 must not pass as 1.
+      const bool fits = v.is_number_unsigned()
+                            ? v.get<uint64_t>() <= static_cast<uint64_t>(std::numeric_limits<int>::max())
+                            : v.get<int64_t>() >= std::numeric_limits<int>::min() &&
+                                  v.get<int64_t>() <= std::numeric_limits<int>::max();
+      if (!fits) Bad(source, key + " is out of range (" + v.dump() + ")");
+      out = static_cast<int>(v.get<int64_t>());
     } else if constexpr (std::is_same_v<T, double>) {
       if (!v.is_number()) Bad(source, key + " must be a number");
       out = v.get<double>();
@@ -267,7 +274,14 @@ Profile BuiltinProfile(std::string_view name) {
 }
 
 Profile ResolveProfile(const std::string& name_or_path) {
-  if (std::filesystem::exists(name_or_path)) return LoadProfileFile(name_or_path);
+  // The non-throwing overload: a name that cannot be a path (a component over
+  // NAME_MAX) must be an Error, not a std::filesystem_error.
+  std::error_code ec;
+  if (std::filesystem::exists(name_or_path, ec)) return LoadProfileFile(name_or_path);
+  if (ec) {
+    throw Error(ErrorCode::kIo, "cannot use '" + name_or_path + "' as a profile file: " + ec.message() +
+                                    " (give a JSON file or a built-in name)");
+  }
   return BuiltinProfile(name_or_path);
 }
 

@@ -5,6 +5,7 @@
 
 #include "core/error.h"
 #include "sampling/basic_sampler.h"
+#include "sampling/metrics.h"
 
 namespace entropix {
 namespace {
@@ -56,7 +57,16 @@ void CandidateSet::SortPrefix(size_t m) {
 }
 
 void CandidateSet::Filter(std::span<const float> logits, const SamplingParams& p) {
-  ENTROPIX_CHECK(!logits.empty() && p.temperature > 0.0);
+  ENTROPIX_CHECK(!logits.empty());
+  // Data-dependent, so Errors rather than checks: NaN would break the sort
+  // order below (undefined behaviour in std::sort) and +inf the weights.
+  if (std::isnan(p.temperature) || std::isnan(p.top_p) || std::isnan(p.min_p)) {
+    throw Error(ErrorCode::kInvalidArgument, "a sampling parameter is NaN (temperature, top_p or min_p)");
+  }
+  if (!(p.temperature > 0.0)) {
+    throw Error(ErrorCode::kInvalidArgument, "the sampling temperature must be > 0 (0 means argmax)");
+  }
+  CheckFiniteLogits(logits, /*allow_minus_inf=*/true);
   const size_t n = logits.size();
   if (c_.size() < n) c_.resize(n);
   if (p.top_k > 0 && static_cast<size_t>(p.top_k) < n) {
@@ -71,7 +81,7 @@ void CandidateSet::Filter(std::span<const float> logits, const SamplingParams& p
   if (sorted_ == 0) {
     for (size_t i = 1; i < size_; ++i) max = std::max(max, c_[i].logit);
   }
-  const double inv_t = 1.0 / p.temperature;
+  const double inv_t = 1.0 / std::clamp(p.temperature, kMinTemperature, kMaxTemperature);
   double total = 0.0;
   for (size_t i = 0; i < size_; ++i) {
     c_[i].weight = std::exp((static_cast<double>(c_[i].logit) - max) * inv_t);
@@ -102,7 +112,8 @@ void CandidateSet::Filter(std::span<const float> logits, const SamplingParams& p
   }
   // min-p relative to the most probable survivor (weight 1 at the max).
   if (p.min_p > 0.0) {
-    const double floor_w = p.min_p;  // p_i / p_max = w_i / 1
+    // p_i / p_max = w_i / 1; at most 1 so that the most probable survives.
+    const double floor_w = std::min(p.min_p, 1.0);
     size_t out = 0;
     double kept = 0.0;
     for (size_t i = 0; i < size_; ++i) {
@@ -117,7 +128,10 @@ void CandidateSet::Filter(std::span<const float> logits, const SamplingParams& p
     size_ = out;
     total = kept;
   }
-  ENTROPIX_CHECK(size_ > 0 && total > 0.0);
+  // The best candidate has weight exactly 1 and survives every filter; only
+  // an all -inf input (max - max = NaN) gets here without a finite total.
+  if (!(total >= 1.0) || !std::isfinite(total)) CheckFiniteLogits(logits);
+  ENTROPIX_CHECK(size_ > 0);
   total_ = total;
 }
 

@@ -16,6 +16,13 @@
 
 namespace entropix {
 
+// Every sampling temperature is clamped to this range before use. Below the
+// floor, 1/T overflows for denormal T and the draw is an argmax anyway; above
+// the ceiling the distribution is flat for any real logits. (--temp accepts
+// [0, kMaxTemperature].)
+inline constexpr double kMinTemperature = 1e-6;
+inline constexpr double kMaxTemperature = 100.0;
+
 struct SamplingParams {
   double temperature = 1.0;  // <= 0: argmax (the other fields are ignored)
   int top_k = 0;             // <= 0 or >= vocab: off

@@ -3,13 +3,18 @@
 // across thread counts and runs, pause insertion, and branching (the KV
 // cache after a commit must equal a fresh prefill of the same tokens).
 #include <gtest/gtest.h>
+#include <unistd.h>
 
+#include <atomic>
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
+#include <limits>
 #include <string>
 #include <vector>
 
+#include "core/error.h"
 #include "io/gguf.h"
 #include "model/model.h"
 #include "runtime/policy_factory.h"
@@ -266,6 +271,146 @@ TEST(Session, LegacyTemperatureApiStillWorks) {
   });
   EXPECT_EQ(text, ", there was a little girl named Lily. She loved to play outside in the park. One day,");
   EXPECT_EQ(r.state_counts[static_cast<int>(State::kFixed)], 30);
+}
+
+// The message of the Error `f` throws ("no error" if none).
+template <class F>
+std::string ErrorOf(F&& f) {
+  try {
+    f();
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "no error";
+}
+
+// A copy of stories260K with one float of a tensor replaced (a damaged file).
+std::string PatchedStories(const std::string& tensor, float value) {
+  const auto dir = std::filesystem::temp_directory_path() / ("entropix_patched_" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  const std::string path = (dir / "stories_patched.gguf").string();
+  std::filesystem::copy_file(StoriesPath(), path, std::filesystem::copy_options::overwrite_existing);
+  uint64_t offset = 0;
+  {
+    const auto file = GgufFile::Open(path);
+    const GgufTensorInfo* t = file->FindTensor(tensor);
+    EXPECT_TRUE(t != nullptr && t->type == GgmlType::F32);
+    offset = file->data_offset() + t->offset;
+  }
+  std::fstream f(path, std::ios::in | std::ios::out | std::ios::binary);
+  f.seekp(static_cast<std::streamoff>(offset));
+  f.write(reinterpret_cast<const char*>(&value), sizeof value);
+  return path;
+}
+
+// One NaN weight makes every logit NaN: a clear Error for every policy, not
+// an abort in the sampler or a silent token 0 from argmax (issue #12 item 1).
+TEST(Hardening, NonFiniteLogitsAreAnError) {
+  for (float bad : {std::numeric_limits<float>::quiet_NaN(), std::numeric_limits<float>::infinity()}) {
+    const Loaded m = Load(PatchedStories("output_norm.weight", bad));
+    const GreedyPolicy greedy;
+    const SamplePolicy sample({0.8, 40, 0.95, 0.05});
+    const EntropixPolicy entropix(BuiltinProfile("entropix-g2"), {});
+    for (const Policy* p : {static_cast<const Policy*>(&greedy), static_cast<const Policy*>(&sample),
+                            static_cast<const Policy*>(&entropix)}) {
+      const std::string msg = ErrorOf([&] { Generate(m, {1, 403, 407, 261, 378}, *p, 1, 16); });
+      EXPECT_NE(msg.find("non-finite logits (corrupt weights?)"), std::string::npos) << p->name() << ": " << msg;
+    }
+  }
+}
+
+// Token ids index the logits and the embedding table: an id outside the
+// model's vocabulary (a pause text resolved by a tokenizer larger than the
+// model, a bad prompt id) is an Error, never a read past a buffer (item 4).
+TEST(Hardening, TokenIdsOutsideTheVocabularyAreAnError) {
+  const Loaded m = Load(StoriesPath());
+  const int vocab = m.model->config().vocab_size;
+  Profile p = BuiltinProfile("entropix-g2");
+  p.thresholds = {0.0, 1e9, 0.0, 0.0, 1e9};  // every step treads: the pause is inserted at once
+  for (const std::vector<int32_t>& pause : {std::vector<int32_t>{vocab}, std::vector<int32_t>{5, vocab + 7},
+                                            std::vector<int32_t>{-1}}) {
+    const EntropixPolicy policy(p, pause);
+    const std::string msg = ErrorOf([&] { Generate(m, {1, 403, 407}, policy, 1, 8); });
+    EXPECT_NE(msg.find("outside the model's vocabulary"), std::string::npos) << msg;
+  }
+  const GreedyPolicy greedy;
+  for (int32_t bad : {vocab, -5, std::numeric_limits<int32_t>::max()}) {
+    const std::string msg = ErrorOf([&] { Generate(m, {1, bad, 407}, greedy, 1, 4); });
+    EXPECT_NE(msg.find("outside the model's vocabulary"), std::string::npos) << msg;
+  }
+}
+
+// When the limit is the model's own context length, raising -c cannot help:
+// the message says so instead (item 9).
+TEST(Hardening, ContextHintNamesTheModelsLimit) {
+  const Loaded m = Load(StoriesPath());
+  const int n_ctx = m.model->config().context_length;
+  const GreedyPolicy greedy;
+  const std::vector<int32_t> prompt(n_ctx + 10, 403);
+  const std::string capped = ErrorOf([&] { Generate(m, prompt, greedy, 1, 4, 0, n_ctx * 2); });
+  EXPECT_NE(capped.find("the model's context length is " + std::to_string(n_ctx)), std::string::npos) << capped;
+  EXPECT_EQ(capped.find("-c"), std::string::npos) << capped;
+  const std::string small = ErrorOf([&] { Generate(m, std::vector<int32_t>(40, 403), greedy, 1, 4, 0, 32); });
+  EXPECT_NE(small.find("-c"), std::string::npos) << small;
+}
+
+// A cancel flag (set by the CLI's SIGINT handler) stops generation before the
+// next step with StopReason::kCancelled (item 7).
+TEST(Hardening, CancelFlagStopsGeneration) {
+  const Loaded m = Load(StoriesPath());
+  SessionOptions so;
+  so.n_threads = 1;
+  so.context = 256;
+  Session s(*m.model, m.tokenizer.get(), so);
+  std::atomic<bool> cancel{false};
+  const GreedyPolicy greedy;
+  GenerateOptions go;
+  go.max_tokens = 100;
+  go.policy = &greedy;
+  go.cancel = &cancel;
+  int seen = 0;
+  go.on_token = [&](const TokenEvent&) {
+    if (++seen == 7) cancel.store(true);
+  };
+  const GenerationResult r = s.Generate(std::vector<int32_t>{1, 403, 407}, go, nullptr);
+  EXPECT_EQ(r.stop, StopReason::kCancelled);
+  EXPECT_EQ(r.tokens.size(), 7u);
+  EXPECT_STREQ(StopReasonName(r.stop), "cancelled");
+}
+
+// The step after a branch commit reads the winner's logits. They lived in the
+// branch host, destroyed with its block: the next step read freed memory
+// (valgrind: invalid read in ComputeLogitStats; in a plain build, garbage in
+// the first logits, e.g. token 0, when the allocator reused the block).
+// Each such step's signals must equal a fresh prefill of the same tokens.
+TEST(Hardening, StepAfterBranchReadsTheWinnersLogits) {
+  const Loaded m = Load(StoriesPath());
+  Profile p = BuiltinProfile("entropix-branch");
+  p.branch.entropy = 1.0;
+  p.branch.varentropy = 1.0;
+  const EntropixPolicy policy(p, {});
+  const std::vector<int32_t> prompt = {1, 291, 280, 294};
+  const RunOut r = Generate(m, prompt, policy, 1, 40, 7);
+  ASSERT_FALSE(r.result.branches.empty());
+  int checked = 0;
+  for (size_t i = 1; i < r.events.size(); ++i) {
+    const bool after_commit = r.events[i - 1].action == Action::kBranch &&
+                              (r.events[i].action != Action::kBranch ||
+                               r.events[i].branch_event != r.events[i - 1].branch_event);
+    if (!after_commit) continue;
+    SessionOptions so;
+    so.n_threads = 1;
+    so.context = 256;
+    Session fresh(*m.model, m.tokenizer.get(), so);
+    std::vector<int32_t> seq = prompt;
+    seq.insert(seq.end(), r.result.tokens.begin(), r.result.tokens.begin() + static_cast<long>(i));
+    const std::span<const float> logits = fresh.Feed(seq);
+    const LogitStats ls = ComputeLogitStats(logits);
+    EXPECT_EQ(r.events[i].logit.entropy_bits, ls.entropy_bits) << "step " << i;
+    EXPECT_EQ(r.events[i].logprob, ls.LogProb(logits[r.events[i].token])) << "step " << i;
+    ++checked;
+  }
+  EXPECT_GT(checked, 0);
 }
 
 }  // namespace

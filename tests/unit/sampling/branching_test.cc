@@ -94,5 +94,24 @@ TEST(Branching, MeanEntropyScore) {
   }
 }
 
+// Scores that are all NaN (NaN signals at the branch point, which the gate
+// never passes today, but RunBranches must not rely on it) keep the first
+// branch instead of tripping the "a winner exists" check.
+TEST(Branching, NanScoresKeepTheFirstBranch) {
+  const std::vector<float> root = {1, 1, 1, 1, -20, -20};
+  LogitStats st = ComputeLogitStats(root);
+  st.entropy_bits = std::nan("");
+  BranchParams bp;
+  bp.n_branches = 3;
+  bp.max_tokens = 1;
+  bp.score = BranchScore::kMeanEntropy;
+  FakeHost host;
+  CandidateSet scratch;
+  Rng rng(1);
+  const BranchOutcome out = RunBranches(root, st, {1.0, 4, 1.0, 0.0}, bp, 1, host, scratch, rng);
+  EXPECT_EQ(out.winner, 0);
+  EXPECT_EQ(out.branches.size(), 3u);
+}
+
 }  // namespace
 }  // namespace entropix

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <limits>
 #include <vector>
 
 #include "sampling/policy.h"
@@ -210,6 +211,52 @@ TEST(FixedPolicies, GreedyAndSample) {
   EXPECT_EQ(d.action, Action::kSample);
   SamplePolicy zero({0.0, 0, 1.0, 0.0});
   EXPECT_EQ(zero.Decide(in, f.scratch, f.rng).action, Action::kArgmax);
+}
+
+// Finite coefficients can still overflow (1e308 * 10 = inf, inf - inf = NaN):
+// every computed parameter stays finite and in range, and sampling never
+// aborts (issue #12 item 1).
+TEST(StateTable, OverflowingCoefficientsGiveSaneParameters) {
+  Fixture f;
+  EntropixCoefficients& c = f.profile.coef;
+  for (double big : {1e308, -1e308}) {
+    c.treading_t_base = c.treading_t_attn_entropy = c.treading_t_max = big;
+    c.exploring_t_base = c.exploring_t_interaction = c.exploring_t_max = c.exploring_k_agreement = big;
+    c.resampling_t_base = c.resampling_t_attn_varentropy = c.resampling_p_attn_entropy = big;
+    c.adaptive_t_logit = big;
+    c.adaptive_t_attn = -big;  // +inf + -inf = NaN
+    c.adaptive_t_agreement = c.adaptive_p_attn_varentropy = c.adaptive_k_interaction = big;
+    c.adaptive_k_agreement = -big;
+    c.adaptive_minp_logit = big;
+    f.profile.base.top_k = std::numeric_limits<int>::max();
+    const EntropixPolicy pol(f.profile, {});
+    for (auto [h, v] : {std::pair{6.0, 0.05}, {2.0, 6.0}, {6.0, 6.0}, {1.0, 1.5}, {0.05, 2.0}}) {
+      const Decision d = pol.Decide(f.Input(h, v), f.scratch, f.rng);
+      if (d.action == Action::kArgmax || d.action == Action::kInsert) continue;
+      EXPECT_TRUE(std::isfinite(d.params.temperature)) << h << " " << v << " " << big;
+      EXPECT_GE(d.params.temperature, kMinTemperature);
+      EXPECT_LE(d.params.temperature, kMaxTemperature);
+      EXPECT_GE(d.params.top_k, 0);
+      EXPECT_TRUE(d.params.top_p >= 0.0 && d.params.top_p <= 1.0) << d.params.top_p;
+      EXPECT_TRUE(d.params.min_p >= 0.0 && d.params.min_p < 1.0) << d.params.min_p;
+      EXPECT_GE(d.token, 0);
+      EXPECT_LT(d.token, 100);
+    }
+  }
+}
+
+// NaN signals (a step whose statistics broke) fall back to the base sampler.
+TEST(StateTable, NanSignalsGiveSaneParameters) {
+  Fixture f;
+  const EntropixPolicy pol(f.profile, {});
+  f.attn.entropy_bits = f.attn.varentropy_bits = std::nan("");
+  f.attn.agreement = f.attn.interaction_strength = std::nan("");
+  for (double h : {1.0, 2.0, 6.0, std::nan("")}) {
+    const Decision d = pol.Decide(f.Input(h, 6.0), f.scratch, f.rng);
+    EXPECT_TRUE(std::isfinite(d.params.temperature));
+    EXPECT_TRUE(d.params.top_p >= 0.0 && d.params.top_p <= 1.0);
+    EXPECT_TRUE(d.params.min_p >= 0.0 && d.params.min_p < 1.0);
+  }
 }
 
 }  // namespace

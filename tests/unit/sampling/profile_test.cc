@@ -2,6 +2,9 @@
 // mistakes are errors that name the field.
 #include <gtest/gtest.h>
 
+#include <filesystem>
+#include <string>
+
 #include "core/error.h"
 #include "sampling/profile.h"
 
@@ -80,6 +83,39 @@ TEST(Profile, BuiltinNamesMatchTheirFiles) {
   EXPECT_EQ(DefaultProfileFor("Qwen2.5 Coder 1.5B Instruct GGUF", 151936), "qwen2.5-coder-1.5b-instruct");
   EXPECT_EQ(DefaultProfileFor("Qwen2.5 Coder 1.5B Instruct GGUF", 1000), "entropix-g2");  // other vocabulary
   EXPECT_EQ(DefaultProfileFor("some other model", 49152), "entropix-g2");
+}
+
+std::string ProfileError(const std::string& text) {
+  try {
+    ParseProfile(text, "p.json");
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "no error";
+}
+
+// Integers are range-checked, not truncated: 4294967297 is not 1 (issue #12
+// item 9). Numbers that overflow a double (1e999) never parse.
+TEST(Profile, IntegersAreRangeChecked) {
+  for (const char* text : {R"({"branch": {"n_branches": 4294967297}})", R"({"branch": {"n_branches": -4294967295}})",
+                           R"({"branch": {"n_branches": 18446744073709551615}})"}) {
+    EXPECT_NE(ProfileError(text).find("branch.n_branches"), std::string::npos) << text;
+  }
+  EXPECT_NE(ProfileError(R"({"base": {"top_k": 2147483648}})").find("base.top_k"), std::string::npos);
+  EXPECT_NE(ProfileError(R"({"attention": {"layer": -2147483649}})").find("attention.layer"), std::string::npos);
+  EXPECT_NE(ProfileError(R"({"coefficients": {"adaptive": {"t_logit": 1e999}}})").find("1e999"),
+            std::string::npos);
+  EXPECT_EQ(ParseProfile(R"({"attention": {"layer": -2147483648}})", "p").attention.layer, -2147483648LL);
+  EXPECT_EQ(ParseProfile(R"({"base": {"top_k": 2147483647}})", "p").base.top_k, 2147483647);
+}
+
+// A name that cannot be a file (a component longer than NAME_MAX) is an
+// Error, not a std::filesystem_error that terminates the CLI (issue #12 item 3).
+TEST(Profile, OverlongPathIsAnError) {
+  const std::string name(300, 'a');
+  EXPECT_THROW(ResolveProfile(name), Error);
+  EXPECT_THROW(ResolveProfile("/tmp/" + name + "/p.json"), Error);
+  EXPECT_THROW(ResolveProfile(std::string(5000, '/') + name), Error);
 }
 
 }  // namespace

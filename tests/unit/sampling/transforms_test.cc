@@ -8,6 +8,7 @@
 #include <set>
 #include <vector>
 
+#include "core/error.h"
 #include "sampling/rng.h"
 #include "sampling/transforms.h"
 
@@ -158,6 +159,51 @@ TEST(Transforms, ArgmaxAtZeroTemperature) {
   CandidateSet c;
   Rng rng(1);
   EXPECT_EQ(SampleToken(std::vector<float>{0, 3, 3, 1}, {0.0, 0, 1.0, 0.0}, rng, c), 1);
+}
+
+// Non-finite logits are bad input (a corrupt model), not a bug: an Error
+// naming them, never an abort (issue #12 item 1). -inf is a masked logit.
+TEST(Transforms, NonFiniteLogitsAreAnError) {
+  CandidateSet c;
+  const float nan = std::nanf("");
+  for (int top_k : {0, 2, 300}) {
+    for (const std::vector<float>& l : {std::vector<float>{0, nan, 1}, std::vector<float>{nan, 0, 1},
+                                        std::vector<float>{0, INFINITY, 1},
+                                        std::vector<float>{-INFINITY, -INFINITY}}) {
+      try {
+        c.Filter(l, {1.0, top_k, 0.9, 0.05});
+        ADD_FAILURE() << "no error for top_k " << top_k;
+      } catch (const Error& e) {
+        EXPECT_NE(std::string(e.what()).find("non-finite logits"), std::string::npos) << e.what();
+      }
+    }
+  }
+  c.Filter(std::vector<float>{-INFINITY, 2, -INFINITY, 1}, {1.0, 0, 1.0, 0.01});
+  EXPECT_EQ(Survivors(c), (std::set<int32_t>{1, 3}));
+}
+
+// Temperatures whose inverse overflows (denormals) or that are huge sample
+// like the nearest sane temperature instead of producing NaN weights.
+TEST(Transforms, ExtremeTemperaturesAreClamped) {
+  CandidateSet c;
+  Rng rng(1);
+  const std::vector<float> l = {0, 3, 1, 2.5};
+  for (double t : {1e-320, 4.9e-324, 1e-300}) {
+    for (int i = 0; i < 20; ++i) EXPECT_EQ(SampleToken(l, {t, 0, 1.0, 0.0}, rng, c), 1) << t;
+  }
+  c.Filter(l, {1e300, 0, 1.0, 0.0});
+  EXPECT_EQ(c.candidates().size(), 4u);
+  EXPECT_GT(c.total(), 3.9);  // flat
+  c.Filter(l, {INFINITY, 0, 1.0, 0.0});
+  EXPECT_EQ(c.candidates().size(), 4u);
+  EXPECT_TRUE(std::isfinite(c.total()));
+  // min-p above 1 keeps the best candidate rather than nothing.
+  c.Filter(l, {1.0, 0, 1.0, 1.5});
+  EXPECT_EQ(Survivors(c), (std::set<int32_t>{1}));
+  // A NaN parameter is a caller's mistake reported as an Error, not an abort.
+  EXPECT_THROW(c.Filter(l, {std::nan(""), 0, 1.0, 0.0}), Error);
+  EXPECT_THROW(c.Filter(l, {1.0, 0, std::nan(""), 0.0}), Error);
+  EXPECT_THROW(c.Filter(l, {1.0, 0, 1.0, std::nan("")}), Error);
 }
 
 }  // namespace
