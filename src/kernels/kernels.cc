@@ -10,6 +10,10 @@
 #include "kernels/reference/reference.h"
 #include "kernels/x86/x86_kernels.h"
 
+#if defined(ENTROPIX_KERNELS_X86)
+#include <cpuid.h>
+#endif
+
 namespace entropix {
 namespace {
 
@@ -32,6 +36,15 @@ void MatmulTiled(GgmlType type, const void* w, size_t row_bytes, int64_t n_rows,
   }
 }
 
+#if defined(ENTROPIX_KERNELS_X86)
+// F16C from CPUID leaf 1 (ECX bit 29): clang's __builtin_cpu_supports has no
+// "f16c" feature string.
+bool CpuHasF16c() {
+  unsigned eax = 0, ebx = 0, ecx = 0, edx = 0;
+  return __get_cpuid(1, &eax, &ebx, &ecx, &edx) && (ecx & bit_F16C) != 0;
+}
+#endif
+
 bool CpuHas(Isa isa) {
 #if defined(ENTROPIX_KERNELS_X86)
   __builtin_cpu_init();
@@ -39,8 +52,7 @@ bool CpuHas(Isa isa) {
     case Isa::kScalar:
       return true;
     case Isa::kAvx2:
-      return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") &&
-             __builtin_cpu_supports("f16c");
+      return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && CpuHasF16c();
     case Isa::kAvx512:
       return CpuHas(Isa::kAvx2) && __builtin_cpu_supports("avx512f") &&
              __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl") &&

@@ -2,6 +2,7 @@
 // narrowing (checked exhaustively at every tie and against F16C hardware).
 #include "core/half.h"
 
+#include <cpuid.h>
 #include <gtest/gtest.h>
 #include <immintrin.h>
 
@@ -68,7 +69,8 @@ TEST(Half, OverflowAndUnderflow) {
 }
 
 TEST(Half, MatchesF16cHardware) {
-  if (!__builtin_cpu_supports("f16c")) GTEST_SKIP() << "no F16C";
+  unsigned eax = 0, ebx = 0, ecx = 0, edx = 0;  // F16C: CPUID leaf 1, ECX bit 29
+  if (!__get_cpuid(1, &eax, &ebx, &ecx, &edx) || !(ecx & bit_F16C)) GTEST_SKIP() << "no F16C";
   for (uint64_t b = 0; b < (1ull << 32); b += 251) {
     const uint32_t bits = static_cast<uint32_t>(b);
     const float f = FromBits(bits);
