@@ -83,6 +83,25 @@ TEST(Splits, DeclaredSizesDisjointAndTheCommittedFiles) {
   }
 }
 
+// The calibration prompts come from the calibration splits only (so they
+// are disjoint from dev and holdout).
+TEST(Splits, CalibrationPromptsAreTheCalibrationSplit) {
+  std::map<std::string, std::set<int64_t>> used;
+  std::ifstream in(fs::path(kSource) / "profiles/calibration/dev_prompts.jsonl");
+  for (std::string line; std::getline(in, line);) {
+    const std::string source = json::parse(line)["source"];
+    const size_t colon = source.find(".jsonl:");
+    if (colon == std::string::npos) continue;  // open-ended
+    const std::string task = source.substr(0, source.find('/'));
+    used[task].insert(std::stoll(source.substr(colon + 7)) - 1);  // 1-based line -> id
+  }
+  for (const std::string task : {"gsm8k", "ifeval"}) {
+    const SplitFile file = BuiltinSplitFile(task);
+    const std::vector<int64_t>& ids = file.splits.at("calibration");
+    EXPECT_EQ(used[task], std::set<int64_t>(ids.begin(), ids.end())) << task;
+  }
+}
+
 TEST(Splits, ParseRefusesOverlapAndRange) {
   EXPECT_NE(ErrorOf([] { ParseSplitFile(R"({"task":"t","source":"s","n_items":5,"splits":{"a":[0,1],"b":[1]}})", "f"); })
                 .find("listed twice"),
