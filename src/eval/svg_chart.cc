@@ -152,12 +152,15 @@ std::string ScatterChartSvg(const std::string& title, const std::vector<ChartPoi
            Text(xs(v), kTop + kPlotH + 16, "middle", Fmt("%.4g", v));
   }
   svg += Text(kLeft + kPlotW / 2, kTop + kPlotH + 36, "middle", x_label);
-  for (const auto& p : points) {
+  for (size_t i = 0; i < points.size(); ++i) {
+    const ChartPoint& p = points[i];
     const double cx = xs(p.x);
+    // Samplers of equal compute sit on one vertical: stagger their labels.
+    const double label_dy = 13.0 * (static_cast<double>(i % 3) - 1.0);
     svg += Line(cx, ys(p.high), cx, ys(p.low), "#4e79a7", " stroke-width=\"2\"");
     char dot[128];
     std::snprintf(dot, sizeof dot, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"4\" fill=\"#4e79a7\"/>\n", cx, ys(p.y));
-    svg += dot + Text(cx + 8, ys(p.y) + 4, "start", p.label + " " + Fmt("%.3f", p.y));
+    svg += dot + Text(cx + 8, ys(p.y) + 4 + label_dy, "start", p.label + " " + Fmt("%.3f", p.y));
   }
   return svg + "</svg>\n";
 }
