@@ -28,7 +28,8 @@ def load(folder):
                 r = json.loads(line)
             except json.JSONDecodeError:
                 continue  # a torn last line
-            recs[r["sampler"]][r["item"]] = r
+            if r.get("draw", 0) == 0:  # with --draws, the breakdown reads the first draw
+                recs[r["sampler"]][r["item"]] = r
     return recs
 
 

@@ -26,12 +26,14 @@
 #include "model/model.h"
 #include "runtime/policy_factory.h"
 #include "runtime/prompt.h"
+#include "runtime/sampler_spec.h"
 #include "runtime/session.h"
 #include "runtime/terminal_text.h"
 #include "runtime/trace.h"
 #include "sampling/calibration.h"
 #include "sampling/profile.h"
 #include "store/model_store.h"
+#include "store/progress_bar.h"
 #include "tokenizer/chat_template.h"
 #include "tokenizer/tokenizer.h"
 
@@ -104,8 +106,8 @@ void AddPromptFlags(CLI::App* cmd, PromptArgs& args) {
 
 void AddSamplerFlags(CLI::App* cmd, SamplerArgs& args) {
   cmd->add_option("--sampler", args.sampler,
-                  "greedy | sample | entropix (default: entropix; sample when --temp/--top-k/--top-p/--min-p is given)")
-      ->check(CLI::IsMember({"greedy", "sample", "entropix"}));
+                  "greedy | sample | sample@PROFILE | lowT[@PROFILE] | entropix[@PROFILE] (as in eval --samplers; "
+                  "default: entropix; sample when --temp/--top-k/--top-p/--min-p is given)");
   cmd->add_option("--profile", args.profile,
                   "entropix profile: a JSON file or a built-in name (entropix-g2, entropix-branch, ...; "
                   "default: the built-in fitted on the model, else entropix-g2)");
@@ -145,30 +147,25 @@ std::vector<int32_t> BuildPrompt(const Model& model, const Tokenizer& tokenizer,
   return EncodeConversation(model, tokenizer, format, messages, chat_out);
 }
 
-// The policy configuration of `run` from its flags (see SamplerArgs).
+// The policy configuration of `run` from its flags (see SamplerArgs): the
+// spec parsed as `eval --samplers` parses it, then the sampling flags given
+// override its (base) parameters.
 PolicyConfig SamplerConfig(const SamplerArgs& a, const Model& model, std::string* profile_name) {
-  PolicyConfig c;
   const bool any_sampling_flag = a.temp_given || a.top_k_given || a.top_p_given || a.min_p_given;
-  std::string kind = a.sampler;
-  if (kind.empty()) kind = any_sampling_flag && a.profile.empty() ? "sample" : "entropix";
-  c.kind = ParsePolicyKind(kind);
-  c.sample = SamplingParams{a.temperature, a.top_k, a.top_p, a.min_p};
-  if (c.kind == PolicyKind::kEntropix) {
-    const std::string name = a.profile.empty()
-                                 ? DefaultProfileFor(model.config().name, model.config().vocab_size)
-                                 : a.profile;
-    c.profile = ResolveProfile(name);
-    if (a.temp_given) {
-      if (a.temperature <= 0.0) {
-        throw Error(ErrorCode::kInvalidArgument, "--temp 0 with --sampler entropix: use --sampler greedy for argmax");
-      }
-      c.profile.base.temperature = a.temperature;
-    }
-    if (a.top_k_given) c.profile.base.top_k = a.top_k;
-    if (a.top_p_given) c.profile.base.top_p = a.top_p;
-    if (a.min_p_given) c.profile.base.min_p = a.min_p;
-    if (profile_name) *profile_name = c.profile.name;
+  std::string spec = a.sampler;
+  if (spec.empty()) spec = any_sampling_flag && a.profile.empty() ? "sample" : "entropix";
+  const std::string default_profile =
+      a.profile.empty() ? DefaultProfileFor(model.config().name, model.config().vocab_size) : a.profile;
+  PolicyConfig c = ParseSamplerSpec(spec, default_profile).config;
+  if (c.kind == PolicyKind::kEntropix && a.temp_given && a.temperature <= 0.0) {
+    throw Error(ErrorCode::kInvalidArgument, "--temp 0 with --sampler entropix: use --sampler greedy for argmax");
   }
+  SamplingParams& p = c.kind == PolicyKind::kEntropix ? c.profile.base : c.sample;
+  if (a.temp_given) p.temperature = a.temperature;
+  if (a.top_k_given) p.top_k = a.top_k;
+  if (a.top_p_given) p.top_p = a.top_p;
+  if (a.min_p_given) p.min_p = a.min_p;
+  if (profile_name && c.kind == PolicyKind::kEntropix) *profile_name = c.profile.name;
   return c;
 }
 
@@ -430,19 +427,19 @@ int CalibrateCommand(const CalibrateArgs& a) {
   };
   go.attention_layers = base.attention;  // the layers the calibrated policy will read
   const auto t0 = std::chrono::steady_clock::now();
+  ProgressBar progress("calibrate", prompts.size(), ProgressOptions{ProgressUnit::kItems, 4, stderr});
   for (size_t i = 0; i < prompts.size(); ++i) {
     session.Reset();
     const std::vector<int32_t> ids = BuildPrompt(*model, *tokenizer, a.prompt_format, prompts[i], nullptr);
     if (static_cast<int>(ids.size()) + a.tokens_per_prompt >= session.context()) continue;
     go.seed = a.seed + i;
     session.Generate(ids, go, nullptr);
-    if (isatty(STDERR_FILENO) == 1) {
-      std::fprintf(stderr, "\rcalibrate: prompt %zu/%zu, %zu steps", i + 1, prompts.size(), samples.size());
-    }
+    progress.SetDetail(std::to_string(samples.size()) + " steps");
+    progress.Set(i + 1);
   }
+  progress.Finish();
   const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  std::fprintf(stderr, "%scalibrate: %zu prompts, %zu steps (%.0f s)\n", isatty(STDERR_FILENO) == 1 ? "\r" : "",
-               prompts.size(), samples.size(), secs);
+  std::fprintf(stderr, "calibrate: %zu prompts, %zu steps (%.0f s)\n", prompts.size(), samples.size(), secs);
   if (!a.dump_signals.empty()) {
     std::ofstream d(a.dump_signals);
     if (!d) throw Error(ErrorCode::kIo, "cannot write '" + a.dump_signals + "'");

@@ -115,10 +115,12 @@ int BenchCommand(const BenchArgs& args);
 struct EvalArgs {
   ModelArgs model;
   std::string task;                                // gsm8k | ifeval | arith | loops
-  std::string samplers = "greedy,sample,entropix";  // plus profile names or files
+  std::string samplers = "greedy,sample,entropix";  // runtime/sampler_spec.h forms
   std::string data;                                // task data file ("" = shared/data)
   std::string out_dir;                             // "" = eval-<task>
   int limit = 0;                                   // 0 = all items
+  std::string split;                               // gsm8k, ifeval: dev | holdout | calibration ("" = all)
+  int draws = 1;                                   // per item, stochastic samplers
   uint64_t seed = 0;
   int max_tokens = 0;                              // 0 = the task's default
   int difficulty = 1;                              // arith

@@ -3,8 +3,7 @@
 // the stored responses again; prints the summary table.
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
+#include <string>
 
 #include "commands.h"
 #include "eval/runner.h"
@@ -27,6 +26,7 @@ int EvalCommand(const EvalArgs& a) {
   to.difficulty = a.difficulty;
   to.shots = a.shots;
   to.system_prompt = a.system_prompt;
+  to.split = a.split;
   const auto task = MakeTask(to);
   const auto samplers = ParseSamplers(a.samplers, *model);
 
@@ -40,22 +40,25 @@ int EvalCommand(const EvalArgs& a) {
   eo.prompt.chat_template = a.chat_template;
   eo.progress = !a.quiet;
   eo.resamples = a.resamples;
+  eo.draws = a.draws;
   const std::string label = std::filesystem::path(path).filename().string();
+  Summary summary;
   if (a.rescore) {
-    const RescoreStats rs = RescoreEvaluation(label, *task, samplers, eo);
+    RescoreStats rs = RescoreEvaluation(label, *task, samplers, eo);
     std::fprintf(stderr, "eval: rescored %d records in %s, %d changed score\n", rs.rescored, eo.out_dir.c_str(),
                  rs.changed);
+    summary = std::move(rs.summary);
   } else {
-    std::fprintf(stderr, "eval: %s, %zu items x %zu samplers, model %s, output %s\n", task->name().c_str(),
-                 task->items().size(), samplers.size(), label.c_str(), eo.out_dir.c_str());
-    const EvalRunStats stats = RunEvaluation(*model, *tokenizer, label, *task, samplers, eo);
+    std::fprintf(stderr, "eval: %s%s, %zu items x %zu samplers%s, model %s, output %s\n", task->name().c_str(),
+                 a.split.empty() ? "" : (" " + a.split).c_str(), task->items().size(), samplers.size(),
+                 a.draws > 1 ? (" (" + std::to_string(a.draws) + " draws each but greedy)").c_str() : "",
+                 label.c_str(), eo.out_dir.c_str());
+    EvalRunStats stats = RunEvaluation(*model, *tokenizer, label, *task, samplers, eo);
     std::fprintf(stderr, "eval: %d generations run, %d resumed from the checkpoint\n", stats.evaluated,
                  stats.resumed);
+    summary = std::move(stats.summary);
   }
-  std::ifstream md(std::filesystem::path(eo.out_dir) / "summary.md");
-  std::stringstream ss;
-  ss << md.rdbuf();
-  std::fputs(ss.str().c_str(), stdout);
+  std::fputs(summary.markdown.c_str(), stdout);
   return 0;
 }
 

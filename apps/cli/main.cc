@@ -80,11 +80,20 @@ int main(int argc, char** argv) {
   AddModelFlags(eval_cmd, eval.model);
   eval_cmd->add_option("--task", eval.task, "gsm8k | ifeval | arith | loops")->required()
       ->check(CLI::IsMember({"gsm8k", "ifeval", "arith", "loops"}));
-  eval_cmd->add_option("--samplers", eval.samplers, "Comma-separated: greedy, sample, entropix, profile names or files")
+  eval_cmd->add_option("--samplers", eval.samplers,
+                       "Comma-separated: greedy, sample, sample@PROFILE (plain sampling at the profile's base), "
+                       "lowT[@PROFILE] (T 0.5, the profile's truncation), entropix[@PROFILE], a profile name or "
+                       "file; LABEL=SPEC files one under another label")
       ->capture_default_str();
+  eval_cmd->add_option("--split", eval.split,
+                       "gsm8k, ifeval: only the items of this declared split (data/splits/TASK.json)")
+      ->check(CLI::IsMember({"dev", "holdout", "calibration"}));
+  eval_cmd->add_option("--draws", eval.draws, "Generations per item for stochastic samplers (greedy: 1)")
+      ->check(CLI::Range(1, 1000))->capture_default_str();
   eval_cmd->add_option("--data", eval.data, "Task data (JSONL; default: shared/data)");
   eval_cmd->add_option("-o,--output", eval.out_dir, "Output folder; rerunning continues its checkpoint (default: eval-TASK)");
-  eval_cmd->add_option("--limit", eval.limit, "Use the first N items (0 = all)")->check(CLI::NonNegativeNumber);
+  eval_cmd->add_option("--limit", eval.limit, "Use the first N items, of the split with --split (0 = all)")
+      ->check(CLI::NonNegativeNumber);
   eval_cmd->add_option("-s,--seed", eval.seed, "Run seed (item seeds, arith items, bootstrap)")
       ->check(CLI::NonNegativeNumber);
   eval_cmd->add_option("-n,--max-tokens", eval.max_tokens, "Tokens per answer (0 = the task's default)")

@@ -8,6 +8,7 @@
 #include <cstring>
 #include <fstream>
 #include <map>
+#include <tuple>
 
 #include "core/error.h"
 #include "eval/json_fields.h"
@@ -24,7 +25,7 @@ Checkpoint ReadCheckpoint(const fs::path& path, const Task* task) {
   if (!fs::exists(path, ec)) return out;
   std::ifstream in(path, std::ios::binary);
   if (!in) throw Error(ErrorCode::kIo, "cannot read '" + path.string() + "'");
-  std::map<std::pair<std::string, std::string>, int> first_line;  // (sampler, item) -> line
+  std::map<std::tuple<std::string, std::string, int64_t>, int> first_line;  // (sampler, item, draw) -> line
   std::string line;
   for (int n = 1; std::getline(in, line); ++n) {
     const bool terminated = !in.eof();  // getline stopped at a '\n'
@@ -38,10 +39,11 @@ Checkpoint ReadCheckpoint(const fs::path& path, const Task* task) {
       break;
     }
     if (task) task->CheckDetails(JsonFields(r.details, LineWhere(path.string(), n), "details."));
-    const auto [it, fresh] = first_line.emplace(std::make_pair(r.sampler, r.item), n);
+    const auto [it, fresh] = first_line.emplace(std::make_tuple(r.sampler, r.item, r.draw), n);
     if (!fresh) {
       throw Error(ErrorCode::kCorruptFile, LineWhere(path.string(), n) + ": a second record for sampler '" +
-                                               r.sampler + "' and item '" + r.item + "' (the first is on line " +
+                                               r.sampler + "', item '" + r.item + "' and draw " +
+                                               std::to_string(r.draw) + " (the first is on line " +
                                                std::to_string(it->second) + ")");
     }
     out.needs_rewrite |= !terminated;

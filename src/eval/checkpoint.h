@@ -1,7 +1,7 @@
 // The evaluation checkpoint, results.jsonl: one EvalRecord per line,
 // appended as each generation finishes. Reading is strict: every complete
 // line must be a valid record (Error "FILE line N: ..." otherwise) and a
-// (sampler, item) pair appears once. Only the last line may be torn (a run
+// (sampler, item, draw) triple appears once. Only the last line may be torn (a run
 // killed mid-write leaves it without its '\n'): it is dropped, or kept when
 // it is a whole record that merely lacks the newline.
 #pragma once

@@ -27,6 +27,14 @@ std::array<int64_t, kNumStates> ReadStates(const JsonFields& f) {
   return out;
 }
 
+bool IsSha256Hex(const std::string& s) {
+  if (s.size() != 64) return false;
+  for (char c : s) {
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
+  }
+  return true;
+}
+
 }  // namespace
 
 EvalRecord EvalRecord::FromJson(std::string_view line, const std::string& file, int line_no) {
@@ -38,7 +46,8 @@ EvalRecord EvalRecord::FromJson(std::string_view line, const std::string& file, 
 EvalRecord EvalRecord::FromFields(const JsonFields& f) {
   f.OnlyKeys({"sampler", "policy", "item", "index", "seed", "prompt", "reference", "response", "extracted",
               "scored", "correct", "tokens", "prompt_tokens", "stop", "states", "pauses", "branches", "seconds",
-              "decode_seconds", "tokens_per_s", "token_ids", "details", "profile"},
+              "decode_seconds", "tokens_per_s", "token_ids", "details", "profile", "draw", "forward_tokens",
+              "sampler_sha256", "engine"},
              "a checkpoint field (a record from a newer entropix, or edited by hand?)");
   EvalRecord r;
   r.sampler = f.String("sampler");
@@ -69,6 +78,13 @@ EvalRecord EvalRecord::FromFields(const JsonFields& f) {
   }
   r.details = f.Object("details").value();
   if (f.Has("profile")) r.profile = f.String("profile");
+  if (f.Has("draw")) r.draw = f.Integer("draw", 0, kMaxCount);
+  if (f.Has("forward_tokens")) r.forward_tokens = f.Integer("forward_tokens", 0, std::numeric_limits<int64_t>::max());
+  if (f.Has("sampler_sha256")) {
+    r.sampler_sha256 = f.String("sampler_sha256");
+    if (!IsSha256Hex(*r.sampler_sha256)) f.Fail("field 'sampler_sha256' must be 64 lowercase hex digits");
+  }
+  if (f.Has("engine")) r.engine = f.String("engine");
   return r;
 }
 
@@ -98,6 +114,10 @@ json EvalRecord::ToJson() const {
             {"token_ids", token_ids},
             {"details", details}};
   if (profile) j["profile"] = *profile;
+  if (draw != 0) j["draw"] = draw;  // absent = draw 0, so one-draw checkpoints keep their old lines
+  if (forward_tokens) j["forward_tokens"] = *forward_tokens;
+  if (sampler_sha256) j["sampler_sha256"] = *sampler_sha256;
+  if (engine) j["engine"] = *engine;
   return j;
 }
 

@@ -1,5 +1,5 @@
 // One line of an evaluation checkpoint (results.jsonl): the outcome of one
-// (sampler, item) generation. The runner, the summary and the fuzzer use
+// (sampler, item, draw) generation. The runner, the summary and the fuzzer use
 // this struct, never string-keyed JSON: FromJson checks every field's type
 // and range and refuses unknown fields, so a damaged or hand-edited
 // checkpoint gives "FILE line N: field 'x' must be ..." instead of a crash,
@@ -44,6 +44,14 @@ struct EvalRecord {
   std::vector<int32_t> token_ids;
   nlohmann::json details = nlohmann::json::object();  // task-specific; an object
   std::optional<std::string> profile;                 // entropix samplers: the profile's name
+  // Added with draws and compute accounting; records written before lack
+  // them (read as "unknown", never refused).
+  int64_t draw = 0;  // which draw of a stochastic sampler (0-based; absent in the line = 0)
+  // Forward token-steps: prompt tokens processed + every decoded token over
+  // all traces and branches (eval/runner.cc ForwardTokenSteps).
+  std::optional<int64_t> forward_tokens;
+  std::optional<std::string> sampler_sha256;  // of the resolved sampler parameters (eval/sampler_identity.h)
+  std::optional<std::string> engine;          // engine version that generated the record
 
   // Error(kCorruptFile) "FILE line N: ..." for anything but a whole, valid record.
   static EvalRecord FromJson(std::string_view line, const std::string& file, int line_no);

@@ -72,6 +72,27 @@ Interval BootstrapMean(std::span<const double> values, int resamples, uint64_t s
   return r;
 }
 
+double Percentile(std::span<const double> values, double q) {
+  std::vector<double> sorted(values.begin(), values.end());
+  std::sort(sorted.begin(), sorted.end());
+  return Quantile(sorted, q);
+}
+
+std::vector<double> HolmAdjust(std::span<const double> p) {
+  const size_t m = p.size();
+  std::vector<size_t> order(m);
+  for (size_t i = 0; i < m; ++i) order[i] = i;
+  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return p[a] < p[b]; });
+  std::vector<double> out(m);
+  double running = 0.0;  // the step-down maximum keeps the adjusted values monotone
+  for (size_t rank = 0; rank < m; ++rank) {
+    const size_t i = order[rank];
+    running = std::max(running, std::min(1.0, static_cast<double>(m - rank) * p[i]));
+    out[i] = running;
+  }
+  return out;
+}
+
 double McNemarExactP(int b, int c) {
   if (b < 0 || c < 0) throw Error(ErrorCode::kInvalidArgument, "McNemar: negative count");
   const int n = b + c;

@@ -1,5 +1,6 @@
 // Statistics of an evaluation: bootstrap intervals of a mean, the paired
-// bootstrap of a difference of means, and McNemar's exact test.
+// bootstrap of a difference of means, McNemar's exact test and Holm's
+// adjustment for a family of comparisons.
 //
 // All resampling uses our own seeded generator (SplitMix64 with a
 // multiply-shift index map), so intervals are identical on every platform
@@ -8,6 +9,7 @@
 
 #include <cstdint>
 #include <span>
+#include <vector>
 
 namespace entropix {
 
@@ -33,6 +35,16 @@ struct PairedComparison {
 // Values are usually 0/1; the McNemar counts treat > 0.5 as 1.
 PairedComparison ComparePaired(std::span<const double> a, std::span<const double> b, int resamples,
                                uint64_t seed, double level = 0.95);
+
+// The q-quantile (0..1) of `values`, linearly interpolated (type 7, as R
+// and NumPy default); 0 for no values.
+double Percentile(std::span<const double> values, double q);
+
+// Holm's step-down adjustment (Holm 1979) of a family of p-values: with the
+// p sorted ascending, p_(i) becomes max over j <= i of min(1, (m - j + 1) p_(j))
+// (1-based). Controls the family-wise error rate like Bonferroni, but is
+// never less powerful. Returned in the input order.
+std::vector<double> HolmAdjust(std::span<const double> p);
 
 // Exact two-sided McNemar test: under H0 the discordant pairs split as
 // Binomial(b + c, 1/2); p = min(1, 2 * P[X <= min(b, c)]). b + c = 0 gives 1.

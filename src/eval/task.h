@@ -70,6 +70,9 @@ struct TaskOptions {
   int difficulty = 1;       // arith: 1..3
   int shots = 0;            // gsm8k: few-shot exemplars (0 = zero-shot)
   std::string system_prompt = "You are a helpful assistant.";
+  // gsm8k, ifeval: run only the items of this declared split (dev | holdout |
+  // calibration; eval/splits.h); --limit then takes the first N of them.
+  std::string split;
 };
 
 // Error(kInvalidArgument) for an unknown name; Error(kIo) for missing data.

@@ -266,8 +266,8 @@ TEST(Summarize, TaskSummaryUsesOnlyPairedItems) {
   };
   const std::vector<EvalRecord> records = {rec("greedy", "0", 0, {1, 2, 3, 4}), rec("greedy", "1", 1, {1, 1, 1, 1}),
                                            rec("x", "0", 0, {5, 6, 7, 8})};
-  const std::vector<std::string> labels = {"greedy", "x"};
-  const json s = Summarize(*task, labels, records, 100, 1);
+  const std::vector<SummarySampler> samplers = {{"greedy", 1}, {"x", 1}};
+  const json s = Summarize(*task, samplers, records, 100, 1);
   EXPECT_EQ(s["n_items"], 1);
   EXPECT_DOUBLE_EQ(s["samplers"][0]["task"]["distinct_1"].get<double>(), 1.0);  // item 1 (0.25) left out
 }
