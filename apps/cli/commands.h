@@ -7,6 +7,8 @@
 #include <memory>
 #include <string>
 
+#include "runtime/prompt.h"
+
 namespace entropix {
 
 struct ModelArgs {
@@ -31,8 +33,8 @@ struct PromptArgs {
   // built-in message ("You are a helpful AI assistant named SmolLM...")
   // derails the Q4_1 model (greedy answers to simple questions turn into
   // French nonsense, identically in llama.cpp). --template-system restores
-  // the template's own.
-  std::string system_prompt = "You are a helpful assistant.";
+  // the template's own. The same one as `eval` (runtime/prompt.h).
+  std::string system_prompt = kDefaultSystemPrompt;
   bool template_system = false;
   bool force_chat = false;
   bool force_raw = false;
@@ -121,7 +123,7 @@ struct EvalArgs {
   int shots = 0;                                   // gsm8k few-shot exemplars
   bool raw = false;                                // no chat template
   std::string chat_template;
-  std::string system_prompt = "You are a helpful assistant.";
+  std::string system_prompt = kDefaultSystemPrompt;  // every task's items, ifeval's too
   int resamples = 2000;
   bool quiet = false;
   bool rescore = false;
