@@ -14,17 +14,20 @@ namespace {
 
 // ---------------------------------------------------------------- GSM8K
 
-// The instructions per style. plain-boxed: the issue 8 protocol (the coder
-// model otherwise writes a program and invents its output; a final box is
-// what Qwen-family models use anyway, and a required marker makes strict
-// scoring fair). qwen-boxed: Qwen2.5's published CoT line. answer-is: the
-// instruction before issue 8.
+// plain-boxed: the issue 8 protocol. Without it the coder model writes a
+// program and invents its output; a final box is what Qwen-family models
+// write anyway, and a required marker makes strict scoring fair. The
+// instruction goes in the system message: in the user turn the model still
+// wrote code (docs/EVALUATION.md). qwen-boxed: the system line Qwen2.5-Math
+// is prompted with. answer-is: the instruction before issue 8.
+constexpr const char* kPlainBoxed =
+    "Solve the following math problem. Reason step by step in plain words and show the arithmetic; do not "
+    "write any code. End with the final answer, a single number, in \\boxed{}.";
 constexpr Gsm8kPromptStyle kGsm8kStyles[] = {
-    {kGsm8kStylePlainBoxed,
-     "Solve the following math problem. Reason step by step in plain words and show the arithmetic; do not "
-     "write any code. End with the final answer, a single number, in \\boxed{}."},
-    {kGsm8kStyleQwenBoxed, "Please reason step by step, and put your final answer within \\boxed{}."},
-    {kGsm8kStyleAnswerIs,
+    {kGsm8kStylePlainBoxed, kPlainBoxed, ""},
+    {kGsm8kStylePlainBoxedUser, "", kPlainBoxed},
+    {kGsm8kStyleQwenBoxed, "Please reason step by step, and put your final answer within \\boxed{}.", ""},
+    {kGsm8kStyleAnswerIs, "",
      "Solve the following math problem step by step. At the end, write the final answer as "
      "\"The answer is N.\" where N is a number."},
 };
@@ -37,7 +40,10 @@ bool Truncated(const EvalRecord& r) {
 
 class Gsm8kTask : public Task {
  public:
-  explicit Gsm8kTask(const TaskOptions& o) : options_(o), style_(Gsm8kPromptStyleByName(o.prompt_style)) {
+  explicit Gsm8kTask(const TaskOptions& o)
+      : options_(o),
+        style_(Gsm8kPromptStyleByName(o.prompt_style)),
+        system_(style_.system.empty() ? o.system_prompt : std::string(style_.system)) {
     path_ = o.data.empty() ? DefaultDataDir() + "/gsm8k/train.jsonl" : o.data;
     const std::vector<Gsm8kRow> rows = ReadGsm8kFile(path_);
     // Exemplars: the first `shots` rows of the train split. When the items
@@ -63,9 +69,9 @@ class Gsm8kTask : public Task {
       const Gsm8kRow& r = rows[i];
       EvalItem item;
       item.id = std::to_string(i);
-      if (!o.system_prompt.empty()) item.messages.push_back({"system", o.system_prompt});
-      std::string user = std::string(style_.instruction) + "\n\n" + shots_text + "Question: " + r.question +
-                         (o.shots > 0 ? "\nAnswer:" : "");
+      if (!system_.empty()) item.messages.push_back({"system", system_});
+      const std::string instruction = style_.instruction.empty() ? "" : std::string(style_.instruction) + "\n\n";
+      std::string user = instruction + shots_text + "Question: " + r.question + (o.shots > 0 ? "\nAnswer:" : "");
       item.messages.push_back({"user", user});
       item.reference = r.reference;
       items_.push_back(std::move(item));
@@ -138,7 +144,7 @@ class Gsm8kTask : public Task {
   // folders can still be resumed and rescored; the others name the style and
   // its text (an edited instruction is another run).
   nlohmann::json Identity() const override {
-    nlohmann::json id = {{"task", "gsm8k"}, {"data", path_}, {"shots", options_.shots}, {"system", options_.system_prompt}};
+    nlohmann::json id = {{"task", "gsm8k"}, {"data", path_}, {"shots", options_.shots}, {"system", system_}};
     if (style_.name != kGsm8kStyleAnswerIs) {
       id["prompt_style"] = style_.name;
       id["instruction"] = style_.instruction;
@@ -149,6 +155,7 @@ class Gsm8kTask : public Task {
  private:
   TaskOptions options_;
   const Gsm8kPromptStyle& style_;
+  std::string system_;  // the system message sent ("" = none)
   std::string path_;
   std::vector<EvalItem> items_;
 };

@@ -16,6 +16,7 @@
 #include "eval/answer_extract.h"
 #include "eval/json_fields.h"
 #include "eval/math_tasks.h"
+#include "runtime/prompt.h"
 #include "runtime/session.h"
 
 namespace entropix {
@@ -264,16 +265,28 @@ TEST(Gsm8kTask, DetailsAreCheckedWhenReadBack) {
 
 // ------------------------------------------------------------- prompt styles
 
-TEST(Gsm8kPrompt, DefaultAsksForPlainWordsAndABox) {
-  EXPECT_EQ(Gsm8kPromptStyleByName("").name, kGsm8kDefaultStyle);
-  const std::string instruction(Gsm8kPromptStyleByName("").instruction);
-  EXPECT_NE(instruction.find("\\boxed{}"), std::string::npos);
-  EXPECT_NE(instruction.find("code"), std::string::npos);
+// A style's texts are where it says: its system message replaces the
+// task's, its instruction opens the user message before the question.
+void ExpectStyleApplied(const Gsm8kPromptStyle& style, const EvalItem& item) {
+  const std::string system(style.system.empty() ? kDefaultSystemPrompt : style.system);
+  ASSERT_EQ(item.messages.size(), 2u) << style.name;
+  EXPECT_EQ(item.messages[0].role, "system");
+  EXPECT_EQ(item.messages[0].content, system) << style.name;
+  EXPECT_EQ(item.messages[1].role, "user");
+  const std::string& user = item.messages[1].content;
+  EXPECT_EQ(user.rfind(std::string(style.instruction), 0), 0u) << style.name;
+  EXPECT_EQ(user.substr(user.size() - std::string("Question: What is 2 + 3?").size()), "Question: What is 2 + 3?");
+}
+
+TEST(Gsm8kPrompt, DefaultAsksForPlainWordsNoCodeAndABox) {
+  const Gsm8kPromptStyle& style = Gsm8kPromptStyleByName("");
+  EXPECT_EQ(style.name, kGsm8kDefaultStyle);
+  const std::string text = std::string(style.system) + std::string(style.instruction);
+  EXPECT_NE(text.find("\\boxed{}"), std::string::npos);
+  EXPECT_NE(text.find("plain words"), std::string::npos);
+  EXPECT_NE(text.find("not write any code"), std::string::npos);
   const auto task = Gsm8k();
-  const EvalItem& item = task->items()[0];
-  EXPECT_EQ(item.messages.back().role, "user");
-  EXPECT_EQ(item.messages.back().content.rfind(instruction, 0), 0u);
-  EXPECT_NE(item.messages.back().content.find("What is 2 + 3?"), std::string::npos);
+  ExpectStyleApplied(style, task->items()[0]);
   EXPECT_GE(task->default_max_tokens(), 768);
 }
 
@@ -281,14 +294,13 @@ TEST(Gsm8kPrompt, StylesAreSelectableByName) {
   EXPECT_GE(Gsm8kPromptStyles().size(), 3u);
   for (const Gsm8kPromptStyle& s : Gsm8kPromptStyles()) {
     EXPECT_EQ(Gsm8kPromptStyleByName(s.name).instruction, s.instruction);
-    const auto task = Gsm8k(std::string(s.name));
-    EXPECT_EQ(task->items()[0].messages.back().content.rfind(std::string(s.instruction), 0), 0u) << s.name;
+    ExpectStyleApplied(s, Gsm8k(std::string(s.name))->items()[0]);
   }
   try {
     Gsm8kPromptStyleByName("fancy");
     FAIL() << "no error";
   } catch (const Error& e) {
-    EXPECT_NE(std::string(e.what()).find("boxed"), std::string::npos) << e.what();  // names the styles
+    EXPECT_NE(std::string(e.what()).find("plain-boxed"), std::string::npos) << e.what();  // names the styles
   }
   EXPECT_THROW(Gsm8k("fancy"), Error);
 }
@@ -302,6 +314,7 @@ TEST(Gsm8kPrompt, IdentityNamesTheInstructionButKeepsOldRunsValid) {
   const json fresh = Gsm8k()->Identity();
   EXPECT_EQ(fresh["prompt_style"], std::string(kGsm8kDefaultStyle));
   EXPECT_EQ(fresh["instruction"], std::string(Gsm8kPromptStyleByName("").instruction));
+  EXPECT_EQ(fresh["system"], std::string(Gsm8kPromptStyleByName("").system));  // the system message sent
   EXPECT_NE(fresh, legacy->Identity());
 }
 
