@@ -210,12 +210,18 @@ std::optional<Found> NextValue(std::string_view s, size_t from) {
 
 // Whether an arithmetic operator follows `end` (so the marker states an
 // expression such as "24 + B" rather than a number). A '-' counts only
-// before a space, digit or '(' ("12-year-old" is a word).
+// before a space, digit or '(' ("12-year-old" is a word), the others only
+// before an operand.
 bool OperatorFollows(std::string_view s, size_t end) {
   while (end < s.size() && s[end] == ' ') ++end;
   const std::string_view rest = s.substr(end);
   if (rest.empty()) return false;
-  if (std::string_view("+*/^=").find(rest[0]) != std::string_view::npos) return true;
+  if (std::string_view("+*/^=").find(rest[0]) != std::string_view::npos) {
+    // An operand must follow: "**18**" (bold) and "*18*." are not products.
+    size_t k = 1;
+    while (k < rest.size() && rest[k] == ' ') ++k;
+    return k < rest.size() && (IsAlnum(rest[k]) || std::string_view("(\\$-.").find(rest[k]) != std::string_view::npos);
+  }
   if (rest[0] == '-') return rest.size() == 1 || rest[1] == ' ' || IsDigit(rest[1]) || rest[1] == '(';
   for (std::string_view op : {"\\times", "\\cdot", "\\div", "\xC3\x97", "\xC3\xB7", "\xC2\xB7"}) {
     if (rest.substr(0, op.size()) == op) return true;
