@@ -16,16 +16,17 @@ namespace {
 
 // plain-boxed: the issue 8 protocol. Without it the coder model writes a
 // program and invents its output; a final box is what Qwen-family models
-// write anyway, and a required marker makes strict scoring fair. The
-// instruction goes in the system message: in the user turn the model still
-// wrote code (docs/EVALUATION.md). qwen-boxed: the system line Qwen2.5-Math
-// is prompted with. answer-is: the instruction before issue 8.
+// write anyway, and a required marker makes strict scoring fair. In the user
+// turn, so the system message stays the one every task, `run` and
+// `calibrate` send: on 30 dev items the system-turn variant did no better
+// (docs/EVALUATION.md). qwen-boxed: the system line Qwen2.5-Math is prompted
+// with. answer-is: the instruction before issue 8.
 constexpr const char* kPlainBoxed =
     "Solve the following math problem. Reason step by step in plain words and show the arithmetic; do not "
     "write any code. End with the final answer, a single number, in \\boxed{}.";
 constexpr Gsm8kPromptStyle kGsm8kStyles[] = {
-    {kGsm8kStylePlainBoxed, kPlainBoxed, ""},
-    {kGsm8kStylePlainBoxedUser, "", kPlainBoxed},
+    {kGsm8kStylePlainBoxed, "", kPlainBoxed},
+    {kGsm8kStylePlainBoxedSystem, kPlainBoxed, ""},
     {kGsm8kStyleQwenBoxed, "Please reason step by step, and put your final answer within \\boxed{}.", ""},
     {kGsm8kStyleAnswerIs, "",
      "Solve the following math problem step by step. At the end, write the final answer as "

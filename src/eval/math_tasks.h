@@ -11,18 +11,19 @@ namespace entropix {
 
 // GSM8K prompt styles: a system message and/or an instruction that precedes
 // the question in the user message. A style without a system message uses
-// the task's (--system). The default asks for plain-word reasoning without
-// code and a final \boxed{} answer, in the system message (docs/EVALUATION.md,
-// gsm8k, has the measurements); the others stay selectable so that earlier
-// runs can be reproduced and candidates compared.
+// the task's (--system, the neutral one of `run` by default). The default
+// asks for plain-word reasoning without code and a final \boxed{} answer in
+// the user turn (docs/EVALUATION.md, gsm8k, has the measurements); the others
+// stay selectable so that earlier runs can be reproduced and candidates
+// compared.
 struct Gsm8kPromptStyle {
   std::string_view name;
   std::string_view system;       // "" = the task's system message
   std::string_view instruction;  // "" = the question alone
 };
-inline constexpr std::string_view kGsm8kStylePlainBoxed = "plain-boxed";            // the default
-inline constexpr std::string_view kGsm8kStylePlainBoxedUser = "plain-boxed-user";  // the same text, user turn
-inline constexpr std::string_view kGsm8kStyleQwenBoxed = "qwen-boxed";              // Qwen's own CoT system line
+inline constexpr std::string_view kGsm8kStylePlainBoxed = "plain-boxed";                // the default
+inline constexpr std::string_view kGsm8kStylePlainBoxedSystem = "plain-boxed-system";  // the same text, system turn
+inline constexpr std::string_view kGsm8kStyleQwenBoxed = "qwen-boxed";                  // Qwen's own CoT system line
 inline constexpr std::string_view kGsm8kStyleAnswerIs = "answer-is";  // before issue 8 (eval-results/qwen-gsm8k)
 inline constexpr std::string_view kGsm8kDefaultStyle = kGsm8kStylePlainBoxed;
 std::span<const Gsm8kPromptStyle> Gsm8kPromptStyles();

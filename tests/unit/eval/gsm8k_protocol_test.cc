@@ -318,7 +318,9 @@ TEST(Gsm8kPrompt, IdentityNamesTheInstructionButKeepsOldRunsValid) {
   const json fresh = Gsm8k()->Identity();
   EXPECT_EQ(fresh["prompt_style"], std::string(kGsm8kDefaultStyle));
   EXPECT_EQ(fresh["instruction"], std::string(Gsm8kPromptStyleByName("").instruction));
-  EXPECT_EQ(fresh["system"], std::string(Gsm8kPromptStyleByName("").system));  // the system message sent
+  EXPECT_EQ(fresh["system"], kDefaultSystemPrompt);  // the system message sent
+  EXPECT_EQ(Gsm8k(std::string(kGsm8kStylePlainBoxedSystem))->Identity()["system"],
+            std::string(Gsm8kPromptStyleByName(kGsm8kStylePlainBoxedSystem).system));
   EXPECT_NE(fresh, legacy->Identity());
 }
 
