@@ -4,6 +4,7 @@
 set -euo pipefail
 pkgs=(cmake ninja-build g++ pkg-config libgtest-dev nlohmann-json3-dev libcli11-dev
       libbenchmark-dev zlib1g-dev libssl-dev python3
+      libcld2-dev  # language identification for IFEval (src/eval/language_id.h)
       clang-14 libclang-rt-14-dev)  # clang: the libFuzzer targets (scripts/fuzz-smoke.sh)
 missing=()
 for p in "${pkgs[@]}"; do

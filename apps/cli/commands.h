@@ -7,6 +7,8 @@
 #include <memory>
 #include <string>
 
+#include "runtime/prompt.h"
+
 namespace entropix {
 
 // A CLI11 check for a floating-point flag: a finite number in [lo, hi]
@@ -35,8 +37,8 @@ struct PromptArgs {
   // built-in message ("You are a helpful AI assistant named SmolLM...")
   // derails the Q4_1 model (greedy answers to simple questions turn into
   // French nonsense, identically in llama.cpp). --template-system restores
-  // the template's own.
-  std::string system_prompt = "You are a helpful assistant.";
+  // the template's own. The same one as `eval` (runtime/prompt.h).
+  std::string system_prompt = kDefaultSystemPrompt;
   bool template_system = false;
   bool force_chat = false;
   bool force_raw = false;
@@ -125,9 +127,10 @@ struct EvalArgs {
   int max_tokens = 0;                              // 0 = the task's default
   int difficulty = 1;                              // arith
   int shots = 0;                                   // gsm8k few-shot exemplars
+  std::string prompt_style;                        // gsm8k: a Gsm8kPromptStyles() name ("" = default)
   bool raw = false;                                // no chat template
   std::string chat_template;
-  std::string system_prompt = "You are a helpful assistant.";
+  std::string system_prompt = kDefaultSystemPrompt;  // every task's items, ifeval's too
   int resamples = 2000;
   bool quiet = false;
   bool rescore = false;

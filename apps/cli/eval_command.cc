@@ -27,6 +27,7 @@ int EvalCommand(const EvalArgs& a) {
   to.shots = a.shots;
   to.system_prompt = a.system_prompt;
   to.split = a.split;
+  to.prompt_style = a.prompt_style;
   const auto task = MakeTask(to);
   const auto samplers = ParseSamplers(a.samplers, *model);
 

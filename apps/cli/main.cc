@@ -103,7 +103,10 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(0, 16));
   eval_cmd->add_flag("--raw", eval.raw, "Never apply a chat template");
   eval_cmd->add_option("--chat-template", eval.chat_template, "Override the model's template: chatml | llama3 | gemma | none");
-  eval_cmd->add_option("--system", eval.system_prompt, "System message (\"\" = none; ifeval never uses one)");
+  eval_cmd->add_option("--system", eval.system_prompt,
+                       "System message of every item, the one `run` sends by default (\"\" = none)");
+  eval_cmd->add_option("--prompt-style", eval.prompt_style,
+                       "gsm8k: plain-boxed (default), plain-boxed-system, qwen-boxed, answer-is (before issue 8)");
   eval_cmd->add_option("--resamples", eval.resamples, "Bootstrap resamples")->check(CLI::Range(100, 1000000));
   eval_cmd->add_flag("-q,--quiet", eval.quiet, "No progress on stderr");
   eval_cmd->add_flag("--rescore", eval.rescore,

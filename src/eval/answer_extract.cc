@@ -1,25 +1,36 @@
 #include "eval/answer_extract.h"
 
+#include <algorithm>
 #include <cctype>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
 
 #include "core/error.h"
 
 namespace entropix {
 namespace {
 
+// A final answer follows its marker closely; looking further would only make
+// hostile inputs (a megabyte of "answer is") quadratic.
+constexpr size_t kMaxMarkerSpan = 1000;
+
 bool IsDigit(char c) { return c >= '0' && c <= '9'; }
+bool IsAlpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
+bool IsAlnum(char c) { return IsDigit(c) || IsAlpha(c); }
+bool IsSpace(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
 
 char Lower(char c) { return static_cast<char>(std::tolower(static_cast<unsigned char>(c))); }
 
-// Finds `needle` case-insensitively, last occurrence; npos if absent.
-size_t RFindNoCase(std::string_view hay, std::string_view needle) {
-  if (needle.size() > hay.size()) return std::string_view::npos;
-  for (size_t i = hay.size() - needle.size() + 1; i-- > 0;) {
+// Every position of `needle` in `hay`, ignoring ASCII case.
+std::vector<size_t> FindAllNoCase(std::string_view hay, std::string_view needle) {
+  std::vector<size_t> out;
+  for (size_t i = 0; i + needle.size() <= hay.size(); ++i) {
     bool match = true;
     for (size_t j = 0; j < needle.size() && match; ++j) match = Lower(hay[i + j]) == Lower(needle[j]);
-    if (match) return i;
+    if (match) out.push_back(i);
   }
-  return std::string_view::npos;
+  return out;
 }
 
 // Scans one number starting at `i` (which must be at '-', '$', '.' or a
@@ -46,15 +57,265 @@ size_t ScanNumber(std::string_view s, size_t i) {
   return j - i;
 }
 
-// Length of the contents of a brace group whose '{' has just been consumed:
-// up to the matching '}', or all of `s` when it is never closed.
-size_t BoxedLength(std::string_view s) {
-  int depth = 1;
-  for (size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '{') ++depth;
-    if (s[i] == '}' && --depth == 0) return i;
+// Whether a number may start at `i`: a digit, sign, '$' or ".5", not glued
+// to a preceding letter or digit ("x2") nor an exponent or subscript
+// ("cm^2", "x_1").
+bool NumberStart(std::string_view s, size_t i) {
+  const char c = s[i];
+  const bool start = IsDigit(c) || c == '-' || c == '$' || (c == '.' && i + 1 < s.size() && IsDigit(s[i + 1]));
+  const char prev = i > 0 ? s[i - 1] : ' ';
+  return start && !IsAlnum(prev) && prev != '_' && prev != '^';
+}
+
+// ------------------------------------------------------------ values
+
+struct Value {
+  std::string text;  // canonical: "1234.5", "-3", "50/7"
+  long double v = 0;
+};
+
+struct Found {
+  Value value;
+  size_t begin = 0, end = 0;  // the span it was read from
+};
+
+long double ToNumber(const std::string& normalised) { return std::strtold(normalised.c_str(), nullptr); }
+
+// printf of one long double, whatever its length.
+std::string Format(const char* format, long double v) {
+  const int n = std::snprintf(nullptr, 0, format, v);
+  std::string out(n > 0 ? static_cast<size_t>(n) : 0, '\0');
+  if (n > 0) std::snprintf(out.data(), out.size() + 1, format, v);
+  return out;
+}
+
+// Decimal text of `v` when it has at most 6 decimal places, else nullopt.
+std::optional<std::string> ShortDecimal(long double v) {
+  const long double scaled = v * 1e6L;
+  if (!std::isfinite(scaled) || std::fabs(scaled - std::round(scaled)) > std::max(1e-6L, 1e-15L * std::fabs(scaled))) {
+    return std::nullopt;
   }
-  return s.size();
+  return NormalizeNumber(Format("%.6Lf", v));
+}
+
+// `v` as decimal text, rounded to 10 places when it has no short form.
+std::string DecimalText(long double v) {
+  if (auto d = ShortDecimal(v)) return *d;
+  return NormalizeNumber(Format("%.10Lf", v)).value_or("0");
+}
+
+// num/den as a Value: a short decimal when there is one ("0.75"), else the
+// fraction as written ("50/7"). nullopt for a zero denominator.
+std::optional<Value> Fraction(const std::string& num, const std::string& den) {
+  const long double n = ToNumber(num), d = ToNumber(den);
+  if (d == 0) return std::nullopt;
+  const long double v = n / d;
+  return Value{ShortDecimal(v).value_or(num + "/" + den), v};
+}
+
+// The braced group starting at s[i] == '{': its contents and the index past
+// its '}'; nullopt when it is not closed within kMaxMarkerSpan.
+std::optional<std::pair<std::string_view, size_t>> Braced(std::string_view s, size_t i) {
+  if (i >= s.size() || s[i] != '{') return std::nullopt;
+  int depth = 0;
+  for (size_t j = i; j < s.size() && j - i <= kMaxMarkerSpan; ++j) {
+    if (s[j] == '{') ++depth;
+    if (s[j] == '}' && --depth == 0) return std::make_pair(s.substr(i + 1, j - i - 1), j + 1);
+  }
+  return std::nullopt;
+}
+
+// The number a brace group holds as a whole ("{12}", "{ 1.5 }").
+std::optional<std::string> BracedNumber(std::string_view contents) {
+  size_t a = 0, b = contents.size();
+  while (a < b && IsSpace(contents[a])) ++a;
+  while (b > a && IsSpace(contents[b - 1])) --b;
+  const std::string_view t = contents.substr(a, b - a);
+  if (t.empty() || ScanNumber(t, 0) != t.size()) return std::nullopt;
+  return NormalizeNumber(t);
+}
+
+// "\frac{a}{b}" (also \dfrac, \tfrac) at `i`: the index past the command
+// name's '{' position, or npos when there is none.
+size_t FracCommand(std::string_view s, size_t i) {
+  for (std::string_view cmd : {"\\frac", "\\dfrac", "\\tfrac"}) {
+    if (s.substr(i, cmd.size()) == cmd) return i + cmd.size();
+  }
+  return std::string_view::npos;
+}
+
+// A LaTeX fraction whose command starts at `i`. *end is set past it when
+// its braces close (also when it holds no number, so the caller can skip it).
+std::optional<Value> LatexFraction(std::string_view s, size_t i, size_t* end) {
+  *end = i + 1;
+  const auto num = Braced(s, FracCommand(s, i));
+  if (!num) return std::nullopt;
+  const auto den = Braced(s, num->second);
+  if (!den) return std::nullopt;
+  *end = den->second;
+  const auto n = BracedNumber(num->first), d = BracedNumber(den->first);
+  if (!n || !d) return std::nullopt;
+  return Fraction(*n, *d);
+}
+
+// The value at `i`, where NumberStart(s, i) holds: a number, "a/b", or a
+// mixed number "2\frac{1}{2}".
+std::optional<Found> NumberAt(std::string_view s, size_t i) {
+  const size_t len = ScanNumber(s, i);
+  if (len == 0) return std::nullopt;
+  const auto text = NormalizeNumber(s.substr(i, len));
+  if (!text) return std::nullopt;
+  size_t end = i + len;
+  // "3/4": a slash between two numbers with no space is a fraction.
+  if (end + 1 < s.size() && s[end] == '/' && IsDigit(s[end + 1])) {
+    const size_t dlen = ScanNumber(s, end + 1);
+    if (auto f = Fraction(*text, *NormalizeNumber(s.substr(end + 1, dlen)))) return Found{*f, i, end + 1 + dlen};
+  }
+  // A mixed number: a whole number, at most one space, then \frac.
+  const size_t frac_at = end < s.size() && s[end] == ' ' ? end + 1 : end;
+  if (text->find('.') == std::string::npos && FracCommand(s, frac_at) != std::string_view::npos) {
+    size_t frac_end = 0;
+    if (auto f = LatexFraction(s, frac_at, &frac_end); f && f->v >= 0) {
+      const long double whole = ToNumber(*text);
+      const long double v = (*text)[0] == '-' ? whole - f->v : whole + f->v;
+      return Found{Value{DecimalText(v), v}, i, frac_end};
+    }
+  }
+  return Found{Value{*text, ToNumber(*text)}, i, end};
+}
+
+// The first value at or after `from`.
+std::optional<Found> NextValue(std::string_view s, size_t from) {
+  for (size_t i = from; i < s.size();) {
+    const bool minus = s[i] == '-' && i + 1 < s.size() && FracCommand(s, i + 1) != std::string_view::npos;
+    const size_t frac_at = minus ? i + 1 : i;
+    if (s[i] == '\\' || minus) {
+      if (FracCommand(s, frac_at) != std::string_view::npos) {
+        size_t end = 0;
+        if (auto f = LatexFraction(s, frac_at, &end)) {
+          if (minus) f->v = -f->v, f->text = "-" + f->text;
+          return Found{*f, i, end};
+        }
+        i = end;  // a fraction of non-numbers: none of its parts is a value
+        continue;
+      }
+    }
+    if (NumberStart(s, i)) {
+      if (auto f = NumberAt(s, i)) return f;
+    }
+    ++i;
+  }
+  return std::nullopt;
+}
+
+// Whether an arithmetic operator follows `end` (so the marker states an
+// expression such as "24 + B" rather than a number). A '-' counts only
+// before a space, digit or '(' ("12-year-old" is a word), the others only
+// before an operand.
+bool OperatorFollows(std::string_view s, size_t end) {
+  while (end < s.size() && s[end] == ' ') ++end;
+  const std::string_view rest = s.substr(end);
+  if (rest.empty()) return false;
+  if (std::string_view("+*/^=").find(rest[0]) != std::string_view::npos) {
+    // An operand must follow: "**18**" (bold) and "*18*." are not products.
+    size_t k = 1;
+    while (k < rest.size() && rest[k] == ' ') ++k;
+    return k < rest.size() && (IsAlnum(rest[k]) || std::string_view("(\\$-.").find(rest[k]) != std::string_view::npos);
+  }
+  if (rest[0] == '-') return rest.size() == 1 || rest[1] == ' ' || IsDigit(rest[1]) || rest[1] == '(';
+  for (std::string_view op : {"\\times", "\\cdot", "\\div", "\xC3\x97", "\xC3\xB7", "\xC2\xB7"}) {
+    if (rest.substr(0, op.size()) == op) return true;
+  }
+  return false;
+}
+
+// The number a marker's text holds: its first value, unless an operator
+// follows it, in which case the value after the last '=' ("2 \times 3 = 6"),
+// if any.
+std::optional<Value> SegmentValue(std::string_view seg) {
+  const auto first = NextValue(seg, 0);
+  if (!first) return std::nullopt;
+  if (!OperatorFollows(seg, first->end)) return first->value;
+  const size_t eq = seg.rfind('=');
+  if (eq == std::string_view::npos || eq < first->end) return std::nullopt;
+  const auto after = NextValue(seg, eq + 1);
+  if (!after || OperatorFollows(seg, after->end)) return std::nullopt;
+  return after->value;
+}
+
+// ------------------------------------------------------------ markers
+
+// The text an "answer is" / "Final answer:" marker refers to: up to the end
+// of its sentence on the first line that has any letter or digit (so
+// "The answer is:\n\[\n18\n\]" reaches 18), and never into a \boxed (the
+// box is a marker of its own).
+std::string_view AnswerSentence(std::string_view rest) {
+  rest = rest.substr(0, std::min(rest.size(), kMaxMarkerSpan));
+  rest = rest.substr(0, rest.find("\\boxed"));
+  size_t line_end = 0;
+  for (size_t start = 0;; start = line_end + 1) {
+    line_end = rest.find('\n', start);
+    const std::string_view line = rest.substr(start, line_end - start);
+    if (line_end == std::string_view::npos || std::any_of(line.begin(), line.end(), IsAlnum)) break;
+  }
+  rest = rest.substr(0, line_end);
+  for (size_t k = 0; k < rest.size(); ++k) {
+    if (rest[k] == '.' && (k + 1 == rest.size() || IsSpace(rest[k + 1]))) return rest.substr(0, k);
+  }
+  return rest;
+}
+
+struct MarkerHit {
+  size_t pos;
+  AnswerMarker kind;
+  std::string_view segment;  // where its number must be
+};
+
+std::vector<MarkerHit> FindMarkers(std::string_view text) {
+  std::vector<MarkerHit> hits;
+  for (size_t pos = text.find("\\boxed{"); pos != std::string_view::npos; pos = text.find("\\boxed{", pos + 1)) {
+    if (const auto box = Braced(text, pos + 6)) hits.push_back({pos, AnswerMarker::kBoxed, box->first});
+  }
+  for (size_t pos = text.find("####"); pos != std::string_view::npos; pos = text.find("####", pos + 4)) {
+    const std::string_view rest = text.substr(pos + 4, kMaxMarkerSpan);
+    hits.push_back({pos, AnswerMarker::kHashes, rest.substr(0, rest.find('\n'))});
+  }
+  for (size_t pos : FindAllNoCase(text, "answer is")) {
+    const size_t after = pos + 9;
+    if ((pos > 0 && IsAlpha(text[pos - 1])) || (after < text.size() && IsAlpha(text[after]))) continue;
+    hits.push_back({pos, AnswerMarker::kAnswerIs, AnswerSentence(text.substr(after))});
+  }
+  for (size_t pos : FindAllNoCase(text, "final answer")) {
+    size_t j = pos + 12;
+    while (j < text.size() && (text[j] == ' ' || text[j] == '*')) ++j;
+    if ((pos > 0 && IsAlpha(text[pos - 1])) || j >= text.size() || text[j] != ':') continue;
+    hits.push_back({pos, AnswerMarker::kFinalAnswer, AnswerSentence(text.substr(j + 1))});
+  }
+  std::sort(hits.begin(), hits.end(), [](const MarkerHit& a, const MarkerHit& b) { return a.pos > b.pos; });
+  return hits;
+}
+
+// LaTeX spellings of a minus sign and thousands separators, made plain:
+// U+2212 -> '-', "1{,}234" and "1\,234" -> "1,234".
+std::string Plain(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (size_t i = 0; i < text.size(); ++i) {
+    const bool after_digit = !out.empty() && IsDigit(out.back());
+    if (text.substr(i, 3) == "\xE2\x88\x92") {
+      out += '-';
+      i += 2;
+    } else if (after_digit && (text.substr(i, 3) == "{,}") && i + 3 < text.size() && IsDigit(text[i + 3])) {
+      out += ',';
+      i += 2;
+    } else if (after_digit && text.substr(i, 2) == "\\," && i + 2 < text.size() && IsDigit(text[i + 2])) {
+      out += ',';
+      i += 1;
+    } else {
+      out += text[i];
+    }
+  }
+  return out;
 }
 
 }  // namespace
@@ -95,11 +356,7 @@ std::vector<std::string> FindNumbers(std::string_view text) {
   std::vector<std::string> out;
   size_t i = 0;
   while (i < text.size()) {
-    const char c = text[i];
-    const bool start = IsDigit(c) || c == '-' || c == '$' || (c == '.' && i + 1 < text.size() && IsDigit(text[i + 1]));
-    // A digit glued to a preceding letter or digit is not a number start ("x2", "a1b").
-    const bool glued = i > 0 && (std::isalnum(static_cast<unsigned char>(text[i - 1])) != 0);
-    if (start && !glued) {
+    if (NumberStart(text, i)) {
       const size_t len = ScanNumber(text, i);
       if (len > 0) {
         if (auto n = NormalizeNumber(text.substr(i, len))) out.push_back(*n);
@@ -112,20 +369,49 @@ std::vector<std::string> FindNumbers(std::string_view text) {
   return out;
 }
 
-std::optional<std::string> ExtractFinalNumber(std::string_view response) {
-  for (std::string_view marker : {std::string_view("####"), std::string_view("\\boxed{"), std::string_view("answer is")}) {
-    const size_t at = RFindNoCase(response, marker);
-    if (at == std::string_view::npos) continue;
-    std::string_view rest = response.substr(at + marker.size());
-    // A box holds its answer: look only up to its closing brace (one level of
-    // nesting, as in "\boxed{\text{18}}", is allowed).
-    if (marker.back() == '{') rest = rest.substr(0, BoxedLength(rest));
-    const auto nums = FindNumbers(rest);
-    if (!nums.empty()) return nums.front();
+const char* AnswerMarkerName(AnswerMarker marker) {
+  switch (marker) {
+    case AnswerMarker::kNone: return "none";
+    case AnswerMarker::kBoxed: return "boxed";
+    case AnswerMarker::kAnswerIs: return "answer-is";
+    case AnswerMarker::kFinalAnswer: return "final-answer";
+    case AnswerMarker::kHashes: return "hashes";
   }
-  const auto nums = FindNumbers(response);
-  if (nums.empty()) return std::nullopt;
-  return nums.back();
+  return "none";
+}
+
+FinalAnswer ExtractFinalAnswer(std::string_view response) {
+  const std::string text = Plain(response);
+  FinalAnswer answer;
+  for (const MarkerHit& hit : FindMarkers(text)) {
+    if (auto v = SegmentValue(hit.segment)) {
+      answer.marker = hit.kind;
+      answer.strict = v->text;
+      answer.flexible = v->text;
+      return answer;
+    }
+  }
+  for (auto f = NextValue(text, 0); f; f = NextValue(text, f->end)) answer.flexible = f->value.text;
+  return answer;
+}
+
+std::optional<std::string> ExtractFinalNumber(std::string_view response) {
+  return ExtractFinalAnswer(response).flexible;
+}
+
+bool SameNumber(std::string_view a, std::string_view b) {
+  // "x" or "x/y" with plain decimal parts.
+  auto value = [](std::string_view t) -> std::optional<long double> {
+    const size_t slash = t.find('/');
+    const auto n = NormalizeNumber(t.substr(0, slash));
+    if (!n) return std::nullopt;
+    if (slash == std::string_view::npos) return ToNumber(*n);
+    const auto d = NormalizeNumber(t.substr(slash + 1));
+    if (!d || ToNumber(*d) == 0) return std::nullopt;
+    return ToNumber(*n) / ToNumber(*d);
+  };
+  const auto x = value(a), y = value(b);
+  return x && y && std::fabs(*x - *y) <= 1e-9L * std::max({1.0L, std::fabs(*x), std::fabs(*y)});
 }
 
 std::string Gsm8kReferenceNumber(std::string_view answer) {

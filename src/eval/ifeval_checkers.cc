@@ -9,6 +9,7 @@
 #include <regex>
 
 #include "eval/json_fields.h"
+#include "eval/language_id.h"
 #include "tokenizer/unicode.h"
 
 namespace entropix {
@@ -511,6 +512,13 @@ const std::map<std::string, Instruction, std::less<>>& Checkers() {
          const std::string low = Lower(r);
          const int count = static_cast<int>(std::count(low.begin(), low.end(), letter[0]));
          return Compare(count, Str(kw, "let_relation"), Int(kw, "let_frequency"));
+       }}},
+      {"language:response_language",
+       {{{"language", Kwarg::kText}},
+       [](const json& kw, std::string_view r) {
+         // As the reference: text without letters (its detector raises) passes.
+         const LanguageGuess guess = DetectLanguage(r);
+         return !guess.has_letters || guess.code == Str(kw, "language");
        }}},
       {"length_constraints:number_sentences",
        {{{"num_sentences", Kwarg::kCount}, {"relation", Kwarg::kRelation}},

@@ -2,10 +2,10 @@
 // written from the paper's and the reference checker's documented rules.
 //
 // Each checker answers: does `response` follow instruction `id` with its
-// keyword arguments? Checks that need a language identifier
-// (language:response_language) return kSkipped and are counted as skipped.
+// keyword arguments? language:response_language uses CLD2
+// (eval/language_id.h) where the reference uses langdetect.
 // change_case:english_capital / english_lowercase check the case only; their
-// "in English" part is not verified offline (docs/EVALUATION.md).
+// "in English" part is not verified (docs/EVALUATION.md).
 #pragma once
 
 #include <nlohmann/json.hpp>
@@ -32,7 +32,7 @@ class JsonFields;
 // Ids this build does not check pass (they are skipped when scoring).
 void CheckKwargs(std::string_view id, const JsonFields& kwargs);
 
-// The instruction ids this build checks (24 of IFEval's 25).
+// The instruction ids this build checks (all 25 of IFEval's).
 const std::vector<std::string>& CheckedInstructionIds();
 
 // The loose variants of a response: itself, without its first line, without

@@ -5,20 +5,46 @@
 
 #include "core/error.h"
 #include "eval/answer_extract.h"
+#include "eval/json_fields.h"
 #include "eval/task_data.h"
+#include "runtime/session.h"
 
 namespace entropix {
 namespace {
 
 // ---------------------------------------------------------------- GSM8K
 
-constexpr const char* kGsm8kInstruction =
-    "Solve the following math problem step by step. At the end, write the final answer as "
-    "\"The answer is N.\" where N is a number.";
+// plain-boxed: the issue 8 protocol. Without it the coder model writes a
+// program and invents its output; a final box is what Qwen-family models
+// write anyway, and a required marker makes strict scoring fair. In the user
+// turn, so the system message stays the one every task, `run` and
+// `calibrate` send: on 30 dev items the system-turn variant did no better
+// (docs/EVALUATION.md). qwen-boxed: the system line Qwen2.5-Math is prompted
+// with. answer-is: the instruction before issue 8.
+constexpr const char* kPlainBoxed =
+    "Solve the following math problem. Reason step by step in plain words and show the arithmetic; do not "
+    "write any code. End with the final answer, a single number, in \\boxed{}.";
+constexpr Gsm8kPromptStyle kGsm8kStyles[] = {
+    {kGsm8kStylePlainBoxed, "", kPlainBoxed},
+    {kGsm8kStylePlainBoxedSystem, kPlainBoxed, ""},
+    {kGsm8kStyleQwenBoxed, "Please reason step by step, and put your final answer within \\boxed{}.", ""},
+    {kGsm8kStyleAnswerIs, "",
+     "Solve the following math problem step by step. At the end, write the final answer as "
+     "\"The answer is N.\" where N is a number."},
+};
+
+// Whether a record was cut by the token cap or the context (its answer may
+// be missing for that reason alone).
+bool Truncated(const EvalRecord& r) {
+  return r.stop == StopReasonName(StopReason::kMaxTokens) || r.stop == StopReasonName(StopReason::kContextFull);
+}
 
 class Gsm8kTask : public Task {
  public:
-  explicit Gsm8kTask(const TaskOptions& o) : options_(o) {
+  explicit Gsm8kTask(const TaskOptions& o)
+      : options_(o),
+        style_(Gsm8kPromptStyleByName(o.prompt_style)),
+        system_(style_.system.empty() ? o.system_prompt : std::string(style_.system)) {
     path_ = o.data.empty() ? DefaultDataDir() + "/gsm8k/train.jsonl" : o.data;
     const std::vector<Gsm8kRow> rows = ReadGsm8kFile(path_);
     // Exemplars: the first `shots` rows of the train split. When the items
@@ -44,30 +70,93 @@ class Gsm8kTask : public Task {
       const Gsm8kRow& r = rows[i];
       EvalItem item;
       item.id = std::to_string(i);
-      if (!o.system_prompt.empty()) item.messages.push_back({"system", o.system_prompt});
-      std::string user = std::string(kGsm8kInstruction) + "\n\n" + shots_text + "Question: " + r.question +
-                         (o.shots > 0 ? "\nAnswer:" : "");
+      if (!system_.empty()) item.messages.push_back({"system", system_});
+      const std::string instruction = style_.instruction.empty() ? "" : std::string(style_.instruction) + "\n\n";
+      std::string user = instruction + shots_text + "Question: " + r.question + (o.shots > 0 ? "\nAnswer:" : "");
       item.messages.push_back({"user", user});
       item.reference = r.reference;
       items_.push_back(std::move(item));
     }
   }
   std::string name() const override { return "gsm8k"; }
-  int default_max_tokens() const override { return 384; }
+  // Greedy answers under the 384-token cap of the first runs were cut 23 %
+  // of the time (eval-results/qwen-gsm8k), and the uncut ones already reach
+  // 355 tokens at p90 (median 270): the cap must sit well above the tail.
+  int default_max_tokens() const override { return kGsm8kDefaultMaxTokens; }
   const std::vector<EvalItem>& items() const override { return items_; }
+
+  // Primary value: strict (the last final-answer marker's number equals the
+  // reference); flexible (last-number fallback) goes in the details.
   ItemScore Score(const EvalItem& item, std::string_view response) const override {
+    const FinalAnswer answer = ExtractFinalAnswer(response);
     ItemScore s;
-    const auto got = ExtractFinalNumber(response);
-    s.extracted = got.value_or("");
-    s.value = got && *got == item.reference ? 1.0 : 0.0;
+    s.extracted = answer.strict.value_or("");
+    s.value = answer.strict && SameNumber(*answer.strict, item.reference) ? 1.0 : 0.0;
+    s.details = {{"flexible", answer.flexible && SameNumber(*answer.flexible, item.reference)},
+                 {"flexible_answer", answer.flexible.value_or("")},
+                 {"marker", AnswerMarkerName(answer.marker)},
+                 {"output_block", HasOutputBlock(response)}};
     return s;
   }
+
+  // Records from before issue 8 have empty details: they count in n_legacy
+  // only (rescoring gives them details).
+  nlohmann::json Summarize(std::span<const EvalRecord> records) const override {
+    int n = 0, strict = 0, flexible = 0, no_marker = 0, output_block = 0, truncated = 0, legacy = 0;
+    for (const EvalRecord& r : records) {
+      if (r.details.empty()) {
+        ++legacy;
+        continue;
+      }
+      ++n;
+      strict += r.correct > 0.5;
+      flexible += r.details.value("flexible", false);
+      no_marker += r.details.value("marker", "") == AnswerMarkerName(AnswerMarker::kNone);
+      output_block += r.details.value("output_block", false);
+      truncated += Truncated(r);
+    }
+    const auto share = [n](int k) { return n > 0 ? static_cast<double>(k) / n : 0.0; };
+    nlohmann::json out = {{"n", n},
+                          {"strict_accuracy", share(strict)},
+                          {"flexible_accuracy", share(flexible)},
+                          {"no_marker_rate", share(no_marker)},
+                          {"cap_hit_rate", share(truncated)},
+                          {"output_block_rate", share(output_block)}};
+    if (legacy > 0) out["n_legacy"] = legacy;
+    return out;
+  }
+
+  // Empty (a record made before issue 8) or exactly what Score writes.
+  void CheckDetails(const JsonFields& d) const override {
+    if (d.value().empty()) return;
+    d.OnlyKeys({"flexible", "flexible_answer", "marker", "output_block"}, "a gsm8k detail");
+    d.Bool("flexible");
+    d.String("flexible_answer");
+    d.Bool("output_block");
+    const std::string marker = d.String("marker");
+    for (AnswerMarker m : {AnswerMarker::kNone, AnswerMarker::kBoxed, AnswerMarker::kAnswerIs,
+                           AnswerMarker::kFinalAnswer, AnswerMarker::kHashes}) {
+      if (marker == AnswerMarkerName(m)) return;
+    }
+    d.Fail("field '" + d.Name("marker") + "' must be none, boxed, answer-is, final-answer or hashes");
+  }
+
+  // The style before issue 8 keeps the identity its runs recorded, so their
+  // folders can still be resumed and rescored; the others name the style and
+  // its text (an edited instruction is another run).
   nlohmann::json Identity() const override {
-    return {{"task", "gsm8k"}, {"data", path_}, {"shots", options_.shots}, {"system", options_.system_prompt}};
+    nlohmann::json id = {{"task", "gsm8k"}, {"data", path_}, {"shots", options_.shots}, {"system", system_}};
+    if (style_.name != kGsm8kStyleAnswerIs) {
+      id["prompt_style"] = style_.name;
+      id["instruction"] = style_.instruction;
+    }
+    return id;
   }
 
  private:
   TaskOptions options_;
+  const Gsm8kPromptStyle& style_;
+  std::string system_;  // the system message sent ("" = none)
   std::string path_;
   std::vector<EvalItem> items_;
 };
@@ -197,7 +286,7 @@ class ArithTask : public Task {
       got = ExtractFinalNumber(response);
     }
     s.extracted = got.value_or("");
-    s.value = got && *got == item.reference ? 1.0 : 0.0;
+    s.value = got && SameNumber(*got, item.reference) ? 1.0 : 0.0;
     return s;
   }
   nlohmann::json Identity() const override {
@@ -211,6 +300,20 @@ class ArithTask : public Task {
 };
 
 }  // namespace
+
+std::span<const Gsm8kPromptStyle> Gsm8kPromptStyles() { return kGsm8kStyles; }
+
+const Gsm8kPromptStyle& Gsm8kPromptStyleByName(std::string_view name) {
+  if (name.empty()) name = kGsm8kDefaultStyle;
+  std::string names;
+  for (const Gsm8kPromptStyle& s : kGsm8kStyles) {
+    if (s.name == name) return s;
+    names += (names.empty() ? "" : ", ") + std::string(s.name);
+  }
+  throw Error(ErrorCode::kInvalidArgument, "unknown GSM8K prompt style '" + std::string(name) + "': use " + names);
+}
+
+bool HasOutputBlock(std::string_view response) { return response.find("```output") != std::string_view::npos; }
 
 std::optional<std::string> FirstCandidateMentioned(std::string_view response, const std::string& a,
                                                    const std::string& b) {

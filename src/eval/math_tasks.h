@@ -2,9 +2,40 @@
 // arith (seeded synthetic arithmetic and comparison questions).
 #pragma once
 
+#include <span>
+#include <string_view>
+
 #include "eval/task.h"
 
 namespace entropix {
+
+// GSM8K prompt styles: a system message and/or an instruction that precedes
+// the question in the user message. A style without a system message uses
+// the task's (--system, the neutral one of `run` by default). The default
+// asks for plain-word reasoning without code and a final \boxed{} answer in
+// the user turn (docs/EVALUATION.md, gsm8k, has the measurements); the others
+// stay selectable so that earlier runs can be reproduced and candidates
+// compared.
+struct Gsm8kPromptStyle {
+  std::string_view name;
+  std::string_view system;       // "" = the task's system message
+  std::string_view instruction;  // "" = the question alone
+};
+inline constexpr std::string_view kGsm8kStylePlainBoxed = "plain-boxed";                // the default
+inline constexpr std::string_view kGsm8kStylePlainBoxedSystem = "plain-boxed-system";  // the same text, system turn
+inline constexpr std::string_view kGsm8kStyleQwenBoxed = "qwen-boxed";                  // Qwen's own CoT system line
+inline constexpr std::string_view kGsm8kStyleAnswerIs = "answer-is";  // before issue 8 (eval-results/qwen-gsm8k)
+inline constexpr std::string_view kGsm8kDefaultStyle = kGsm8kStylePlainBoxed;
+std::span<const Gsm8kPromptStyle> Gsm8kPromptStyles();
+// "" = the default; Error(kInvalidArgument) naming the styles otherwise.
+const Gsm8kPromptStyle& Gsm8kPromptStyleByName(std::string_view name);
+
+// The default token cap of gsm8k (math_tasks.cc says why).
+inline constexpr int kGsm8kDefaultMaxTokens = 1024;
+
+// Whether a response contains an invented program-output block ("```output"):
+// the coder model writes a program and imagines running it.
+bool HasOutputBlock(std::string_view response);
 
 std::unique_ptr<Task> MakeGsm8kTask(const TaskOptions& options);
 std::unique_ptr<Task> MakeArithTask(const TaskOptions& options);

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "eval/eval_record.h"
+#include "runtime/prompt.h"
 #include "tokenizer/chat_template.h"
 
 namespace entropix {
@@ -69,7 +70,10 @@ struct TaskOptions {
   uint64_t seed = 0;        // arith item generation
   int difficulty = 1;       // arith: 1..3
   int shots = 0;            // gsm8k: few-shot exemplars (0 = zero-shot)
-  std::string system_prompt = "You are a helpful assistant.";
+  std::string prompt_style;  // gsm8k: a Gsm8kPromptStyles() name ("" = the default; eval/math_tasks.h)
+  // The system message of every task's items ("" = none), the same one
+  // `run` and `calibrate` send.
+  std::string system_prompt = kDefaultSystemPrompt;
   // gsm8k, ifeval: run only the items of this declared split (dev | holdout |
   // calibration; eval/splits.h); --limit then takes the first N of them.
   std::string split;

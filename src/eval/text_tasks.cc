@@ -21,8 +21,11 @@ class IfevalTask : public Task {
       if (o.limit > 0 && static_cast<int>(items_.size()) >= o.limit) break;
       EvalItem item;
       item.id = r.id;
-      // IFEval prompts are sent as the only user message: a system message
-      // could itself be an instruction the checkers do not expect.
+      // The same explicit, neutral system message as `run` and `calibrate`
+      // (TaskOptions): with none, SmolLM2's template would inject its own
+      // ("...named SmolLM..."), which derails the model and is not what the
+      // profiles were calibrated under. "" (--system "") sends none.
+      if (!o.system_prompt.empty()) item.messages.push_back({"system", o.system_prompt});
       item.messages.push_back({"user", std::move(r.prompt)});
       item.data = {{"instruction_id_list", r.instruction_ids}, {"kwargs", r.kwargs}};
       items_.push_back(std::move(item));
@@ -96,7 +99,13 @@ class IfevalTask : public Task {
             {"instructions_skipped", skipped}};
   }
   void CheckDetails(const JsonFields& details) const override { CheckIfevalDetails(details); }
-  json Identity() const override { return {{"task", "ifeval"}, {"data", path_}}; }
+  // Without a system message the identity is the one runs recorded before
+  // issue 8, so their folders stay rescorable (--system "").
+  json Identity() const override {
+    json id = {{"task", "ifeval"}, {"data", path_}};
+    if (!options_.system_prompt.empty()) id["system"] = options_.system_prompt;
+    return id;
+  }
 
  private:
   TaskOptions options_;

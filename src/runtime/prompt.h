@@ -16,6 +16,13 @@ namespace entropix {
 class Model;
 class Tokenizer;
 
+// The system message `run`, `calibrate` and `eval` send in chat mode unless
+// told otherwise: a neutral one, stated once so the three cannot drift apart.
+// Sending none is not neutral: SmolLM2's template then injects its built-in
+// "You are a helpful AI assistant named SmolLM, trained by Hugging Face",
+// which derails the Q4_1 model (docs/DECISIONS.md).
+inline constexpr const char* kDefaultSystemPrompt = "You are a helpful assistant.";
+
 struct PromptFormat {
   bool force_raw = false;     // never apply a chat template
   bool force_chat = false;    // require one (error if the model has none and no override)

@@ -26,12 +26,13 @@ TEST(Extract, NumbersAndMarkers) {
   EXPECT_EQ(ExtractFinalNumber("She earned $1,234.50 in total.").value(), "1234.5");
   EXPECT_EQ(ExtractFinalNumber("The answer is -5. Check: 10 - 15 = -5").value(), "-5");
   EXPECT_EQ(ExtractFinalNumber("#### 72").value(), "72");
-  // \boxed{} (Qwen's habit) beats "answer is" and later numbers; only the box's contents count.
+  // A marker beats later numbers; only the box's contents count; the last marker wins
+  // (gsm8k_protocol_test.cc has the full protocol).
   EXPECT_EQ(ExtractFinalNumber("So the answer is \\( \\boxed{42} \\) pages, read in 2 days.").value(), "42");
   EXPECT_EQ(ExtractFinalNumber("The answer is 5.\n\\[\n\\boxed{\\$1,200}\n\\]\nOver 3 years.").value(), "1200");
   EXPECT_EQ(ExtractFinalNumber("\\boxed{\\text{18 dollars}} for 2 cups").value(), "18");
   EXPECT_EQ(ExtractFinalNumber("\\boxed{} so it is 7").value(), "7");  // empty box: fall through
-  EXPECT_EQ(ExtractFinalNumber("#### 9 and \\boxed{8}").value(), "9");
+  EXPECT_EQ(ExtractFinalNumber("#### 9 and \\boxed{8}").value(), "8");
   EXPECT_EQ(ExtractFinalNumber("The answer is 18, since 9 * 2 = 18 and 3 more is 21").value(), "18");
   EXPECT_EQ(ExtractFinalNumber("it costs 0.50 dollars").value(), "0.5");
   EXPECT_EQ(ExtractFinalNumber("He has 3.").value(), "3");
@@ -121,8 +122,8 @@ TEST(Ifeval, LooseAndSkipped) {
   // '*' removal: "**<<title>>**" is fine either way; a comma stays a comma.
   EXPECT_EQ(CheckLoose("punctuation:no_comma", json::object(), "a, b"), CheckResult::kNotFollowed);
   EXPECT_EQ(LooseVariants("a\nb\nc").size(), 8u);
-  EXPECT_EQ(CheckStrict("language:response_language", {{"language", "de"}}, "Hallo"), CheckResult::kSkipped);
-  EXPECT_EQ(CheckedInstructionIds().size(), 24u);
+  EXPECT_EQ(CheckStrict("no:such_instruction", json::object(), "Hallo"), CheckResult::kSkipped);
+  EXPECT_EQ(CheckedInstructionIds().size(), 25u);  // language:response_language too (ifeval_language_test.cc)
   // Null-valued kwargs (as in input_data.jsonl) are ignored.
   EXPECT_EQ(CheckStrict("punctuation:no_comma", {{"unused", nullptr}}, "ok"), CheckResult::kFollowed);
 }

@@ -72,12 +72,16 @@ TEST(IfevalReference, AgreesWithTheReferenceVerdicts) {
   std::ifstream in(path);
   ASSERT_TRUE(in) << "cannot open " << path;
   std::map<std::string, Tally> tally;
+  json left_out = json::object();  // instruction ids the golden file has no cases for
   std::string line;
   int responses = 0;
   while (std::getline(in, line)) {
     if (line.empty()) continue;
     const json rec = json::parse(line);
-    if (rec.contains("meta")) continue;
+    if (rec.contains("meta")) {
+      left_out = rec["meta"].value("left_out", json::object());
+      continue;
+    }
     ++responses;
     const std::string response = rec["response"];
     for (const auto& c : rec["checks"]) {
@@ -115,7 +119,13 @@ TEST(IfevalReference, AgreesWithTheReferenceVerdicts) {
     }
   }
   ASSERT_GT(responses, 1000);
-  ASSERT_EQ(tally.size(), CheckedInstructionIds().size()) << "every checked instruction type has golden cases";
+  // Every checked instruction type has golden cases, except those the golden
+  // file's meta says it left out: language:response_language, whose reference
+  // verdict comes from langdetect, another detector than ours (CLD2; see
+  // ifeval_language_test.cc).
+  for (const std::string& id : CheckedInstructionIds()) {
+    EXPECT_TRUE(tally.count(id) || left_out.contains(id)) << id << " has no golden cases";
+  }
 
   std::printf("\n%-46s %5s %13s %13s\n", "instruction (ours vs reference)", "n", "strict agree", "loose agree");
   int total = 0, total_strict = 0, total_loose = 0;
