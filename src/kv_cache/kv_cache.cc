@@ -38,6 +38,14 @@ void KvCache::CopyFrom(const KvCache& other, int from) {
   size_ = other.size_;
 }
 
+KvCache KvCache::Fork(int n) const {
+  ENTROPIX_CHECK(n >= 0 && n <= size_);
+  KvCache copy(n_layers_, kv_dim_, capacity_);
+  copy.CopyFrom(*this);
+  copy.Truncate(n);
+  return copy;
+}
+
 KvCache KvCache::Clone() const {
   KvCache copy(n_layers_, kv_dim_, capacity_);
   copy.CopyFrom(*this);

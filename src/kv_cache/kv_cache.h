@@ -39,6 +39,10 @@ class KvCache {
   void SetSize(int n);
   // Drops positions >= n (n <= size()).
   void Truncate(int n);
+  // A new cache holding positions [0, n) of this one (n <= size()), for a
+  // sequence forked at position n. Contract (what callers may rely on):
+  // afterwards the two caches are independent. First version: a deep copy.
+  KvCache Fork(int n) const;
   // Deep copy of the valid prefix, with the same capacity.
   KvCache Clone() const;
   // Makes this cache equal to `other` (same geometry) without reallocating,

@@ -138,7 +138,7 @@ std::span<const float> Model::Forward(std::span<const int32_t> tokens, KvCache& 
     const bool last = done + b == n;
     float* out = options.all_logits ? ws.logits_.data() + done * vocab
                                     : (last ? ws.logits_.data() : nullptr);
-    ForwardBatch(tokens.data() + done, b, cache, ws, pool, last && options.attention_stats, out,
+    ForwardChunk(tokens.data() + done, b, cache, ws, pool, last && options.attention_stats, out,
                  options.all_logits);
     done += b;
   }
@@ -146,7 +146,7 @@ std::span<const float> Model::Forward(std::span<const int32_t> tokens, KvCache& 
   return {ws.logits_.data(), out_rows * vocab};
 }
 
-void Model::ForwardBatch(const int32_t* tokens, int n, KvCache& cache, Workspace& ws,
+void Model::ForwardChunk(const int32_t* tokens, int n, KvCache& cache, Workspace& ws,
                          ThreadPool& pool, bool want_stats, float* logits_out,
                          bool all_logits) const {
   const ModelConfig& c = config_;
@@ -214,6 +214,46 @@ void Model::ForwardBatch(const int32_t* tokens, int n, KvCache& cache, Workspace
   const float* norm = reinterpret_cast<const float*>(weights_.output_norm.data);
   for (int t = first; t < n; ++t) RmsNorm(x + t * d, norm, xn + (t - first) * d, d, c.rms_eps);
   MatMul(weights_.output, xn, rows, logits_out, nullptr, ws.xq_, pool);
+}
+
+// First version: one Forward per segment (correct, not yet batched: the
+// matrices are read once per segment).
+const BatchResult& Model::ForwardBatch(std::span<const BatchSegment> segments, Workspace& ws,
+                                       ThreadPool& pool) const {
+  for (size_t i = 0; i < segments.size(); ++i) {
+    const BatchSegment& s = segments[i];
+    if (s.cache == nullptr || s.tokens.empty()) {
+      throw Error(ErrorCode::kInvalidArgument, "ForwardBatch: segment " + std::to_string(i) +
+                                                   " has no cache or no tokens");
+    }
+    for (size_t j = 0; j < i; ++j) {
+      if (segments[j].cache == s.cache) {
+        throw Error(ErrorCode::kInvalidArgument, "ForwardBatch: a cache appears twice");
+      }
+    }
+  }
+  const size_t n = segments.size();
+  if (ws.seg_logits_.size() < n) ws.seg_logits_.resize(n);
+  if (ws.seg_stats_.size() < n) ws.seg_stats_.resize(n);
+  BatchResult& r = ws.result_;
+  r.logits_.assign(n, {});
+  r.stats_.assign(n, nullptr);
+  for (size_t i = 0; i < n; ++i) {
+    const BatchSegment& s = segments[i];
+    ForwardOptions o;
+    o.attention_stats = s.attention_stats;
+    o.all_logits = s.all_logits;
+    std::span<const float> out = Forward(s.tokens, *s.cache, ws, pool, o);
+    if (s.logits || s.all_logits) {
+      ws.seg_logits_[i].assign(out.begin(), out.end());
+      r.logits_[i] = ws.seg_logits_[i];
+    }
+    if (s.attention_stats) {
+      ws.seg_stats_[i] = ws.stats_;
+      r.stats_[i] = &ws.seg_stats_[i];
+    }
+  }
+  return r;
 }
 
 // Causal attention of the batch's queries over cache positions 0..start+t.

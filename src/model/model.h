@@ -35,6 +35,34 @@ struct AttentionStats {
   std::vector<float> agreement;        // mean over heads, positions of |p_h(j) - mean_h p(j)|
 };
 
+// One sequence's share of a batched forward step (Model::ForwardBatch).
+// `tokens` run at positions cache->size() .. cache->size() + n - 1 of that
+// sequence; a prefill chunk of one sequence and one decode token of each of
+// B sequences are the same call with different shapes.
+struct BatchSegment {
+  KvCache* cache = nullptr;          // the sequence's cache; at most once per call
+  std::span<const int32_t> tokens;   // at least one token
+  bool logits = true;                // logits of the last token
+  bool all_logits = false;           // logits of every token (implies logits)
+  bool attention_stats = false;      // AttentionStats of the last token
+};
+
+// What ForwardBatch returns: views into the Workspace, valid until its next use.
+class BatchResult {
+ public:
+  // [vocab_size] (or [n][vocab_size] with all_logits); empty when the
+  // segment asked for no logits.
+  std::span<const float> logits(int segment) const { return logits_[segment]; }
+  // Valid only for a segment that asked for attention_stats.
+  const AttentionStats& stats(int segment) const { return *stats_[segment]; }
+  int size() const { return static_cast<int>(logits_.size()); }
+
+ private:
+  friend class Model;
+  std::vector<std::span<const float>> logits_;
+  std::vector<const AttentionStats*> stats_;
+};
+
 struct ForwardOptions {
   bool attention_stats = false;  // fill Workspace::stats for the last position
   bool all_logits = false;       // logits for every input token, not just the last
@@ -66,6 +94,10 @@ class Workspace {
   std::vector<uint8_t> xq_;     // [max_batch][activation bytes] quantised activations
   std::vector<float> logits_;   // [max_batch][vocab_size]
   AttentionStats stats_;
+  // ForwardBatch: per-segment outputs (reused between calls).
+  std::vector<std::vector<float>> seg_logits_;
+  std::vector<AttentionStats> seg_stats_;
+  BatchResult result_;
 };
 
 class Model {
@@ -94,9 +126,17 @@ class Model {
   std::span<const float> Forward(std::span<const int32_t> tokens, KvCache& cache, Workspace& ws,
                                  ThreadPool& pool, const ForwardOptions& options = {}) const;
 
+  // One forward step over several sequences: every weight matrix is applied
+  // once to the rows of all segments; attention runs per segment over its own
+  // cache. Each segment's results equal Forward() of that segment alone.
+  // Throws as Forward does (checked for every segment before anything runs)
+  // and Error(kInvalidArgument) for an empty segment or a cache given twice.
+  const BatchResult& ForwardBatch(std::span<const BatchSegment> segments, Workspace& ws,
+                                  ThreadPool& pool) const;
+
  private:
   Model() = default;
-  void ForwardBatch(const int32_t* tokens, int n, KvCache& cache, Workspace& ws,
+  void ForwardChunk(const int32_t* tokens, int n, KvCache& cache, Workspace& ws,
                     ThreadPool& pool, bool want_stats, float* logits_out, bool all_logits) const;
   void Attention(int layer, int n, int start_pos, KvCache& cache, Workspace& ws, ThreadPool& pool,
                  bool want_stats) const;
