@@ -40,10 +40,14 @@ const char* AnswerMarkerName(AnswerMarker marker);
 // normalised: "$1,234.50" -> "1234.5", "\frac{3}{4}" and "3/4" -> "0.75",
 // fractions without a short decimal form stay "a/b" ("50/7"); units,
 // currency and percent signs around a number are ignored.
+// `begin`, `end`: the bytes of `response` the flexible answer was read from
+// ("$1,234" in "The answer is $1,234."; a LaTeX minus sign or "{,}" counts
+// whole); both 0 when there is no answer.
 struct FinalAnswer {
   AnswerMarker marker = AnswerMarker::kNone;
   std::optional<std::string> strict;
   std::optional<std::string> flexible;
+  size_t begin = 0, end = 0;
 };
 FinalAnswer ExtractFinalAnswer(std::string_view response);
 
