@@ -11,7 +11,8 @@
 
 namespace entropix {
 
-// How one token is chosen from the distribution at its position.
+// How one token is chosen from the distribution at its position
+// (ChooseToken in token_rule.h carries it out).
 struct TokenRule {
   enum class Kind {
     kGreedy,  // the argmax
