@@ -142,7 +142,8 @@ class Model {
   // their keys/values to the cache, and returns the logits: [vocab_size] for
   // the last token, or [n][vocab_size] with options.all_logits. The span
   // points into `ws` and is valid until its next use. Any number of tokens is
-  // accepted; they are processed in batches of ws.max_batch().
+  // accepted; they are processed in batches of ws.max_batch(). The
+  // one-segment case of ForwardBatch (the same code).
   // Throws Error(kInvalidArgument) for a token id outside the vocabulary and
   // Error(kOutOfRange) when the cache is full.
   std::span<const float> Forward(std::span<const int32_t> tokens, KvCache& cache, Workspace& ws,
@@ -150,7 +151,9 @@ class Model {
 
   // One forward step over several sequences: every weight matrix is applied
   // once to the rows of all segments; attention runs per segment over its own
-  // cache. Each segment's results equal Forward() of that segment alone.
+  // cache. Each segment's results equal Forward() of that segment alone, bit
+  // for bit. Segments may mix prefill chunks and single decode tokens; rows
+  // run in chunks of ws.max_batch() (a segment may straddle chunks).
   // Throws as Forward does (checked for every segment before anything runs)
   // and Error(kInvalidArgument) for an empty segment or a cache given twice.
   const BatchResult& ForwardBatch(std::span<const BatchSegment> segments, Workspace& ws,
