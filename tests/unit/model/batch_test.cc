@@ -209,13 +209,13 @@ TEST_F(Batch, ErrorsThrowBeforeAnythingIsWritten) {
   EXPECT_EQ(a.size(), 0);
 }
 
-// SmolLM2-135M (Q4_1 + Q8_0 weights): the quantised matmul kernels, in both
+// Real quantised models: the matmul kernels of their weight types, in both
 // activation precisions, must also give batch == alone bit for bit.
-TEST(BatchSmolLM2, ThreeSequencesEqualAlone) {
-  const std::string path = testing::CachedModel("SmolLM2-135M-Instruct.Q4_1.gguf");
+void CheckCachedModel(const std::string& file, const std::vector<int>& thread_counts) {
+  const std::string path = testing::CachedModel(file);
   if (path.empty()) {
-    if (testing::ModelsRequired()) FAIL() << "SmolLM2-135M-Instruct.Q4_1.gguf is not in the model cache";
-    GTEST_SKIP() << "SmolLM2-135M-Instruct.Q4_1.gguf not in the model cache (entropix pull)";
+    if (testing::ModelsRequired()) FAIL() << file << " is not in the model cache";
+    GTEST_SKIP() << file << " not in the model cache (entropix pull)";
   }
   auto m = Model::Load(path);
   std::vector<Seq> seqs(3);
@@ -225,9 +225,19 @@ TEST(BatchSmolLM2, ThreeSequencesEqualAlone) {
   const ActPrecision before = DefaultActPrecision();
   for (ActPrecision p : {ActPrecision::kF32, ActPrecision::kQ8}) {
     SetDefaultActPrecision(p);
-    for (int threads : {1, 2}) CheckBatched(*m, seqs, threads, 8, 4);
+    for (int threads : thread_counts) CheckBatched(*m, seqs, threads, 8, 4);
   }
   SetDefaultActPrecision(before);
+}
+
+// Q4_1 + Q8_0 weights.
+TEST(BatchRealModels, SmolLM2ThreeSequencesEqualAlone) {
+  CheckCachedModel("SmolLM2-135M-Instruct.Q4_1.gguf", {1, 2});
+}
+
+// Q4_K + Q6_K weights (2 threads only: the 1.5B model is slow on CI).
+TEST(BatchRealModels, QwenThreeSequencesEqualAlone) {
+  CheckCachedModel("qwen2.5-coder-1.5b-instruct-q4_k_m.gguf", {2});
 }
 
 }  // namespace
