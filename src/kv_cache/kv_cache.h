@@ -1,26 +1,53 @@
-// Keys and values of every layer for the positions seen so far.
+// Keys and values of every layer for the positions seen so far, in pages.
 //
-// Layout: k and v are each [n_layers][capacity][kv_dim] float32 (kv_dim =
-// n_kv_heads * head_dim). Positions 0..size()-1 are valid.
+// Layout: positions are grouped into pages of page_positions() positions;
+// one page holds, for those positions, the keys and values of every layer:
+//   page: [n_layers][2 (k, v)][page_positions][kv_dim] float32
+// (kv_dim = n_kv_heads * head_dim). The cache keeps a table of page ids,
+// one per page_positions positions, and allocates a page when a position
+// first needs it: a 4096-position cache that holds 100 positions has two
+// pages (at the default 64).
+//
+// Sharing. Pages come from a PagePool shared with every cache forked or
+// cloned from this one, and are reference counted. Fork(n) shares the pages
+// wholly below n and copies the one partial page, if any; a write into a
+// page that is still shared (after a Truncate below a fork point) first
+// copies it (copy on write). So a fork costs at most one page copy and
+// caches are independent by value.
 //
 // Resampling and branching need two operations llama.cpp's sampler chain
-// cannot express: Truncate (rewind to a shorter prefix; the rest is simply
-// overwritten later) and Clone (an explicit deep copy of the valid prefix, so
-// a branch can be rolled out and thrown away). Copying is explicit: the copy
-// constructor is deleted so a cache is never duplicated by accident.
+// cannot express: Truncate (rewind to a shorter prefix) and Fork/Clone (a
+// copy of the valid prefix, so a branch can be rolled out and thrown away).
+// Copying is explicit: the copy constructor is deleted so a cache is never
+// duplicated by accident.
+//
+// Thread-safety: reference counts are not atomic. A cache and all caches
+// forked or cloned from it must be used from one thread (the scheduler's);
+// during a forward pass, worker threads only read pages.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <vector>
 
 namespace entropix {
 
+class PagePool;
+
 class KvCache {
  public:
-  KvCache(int n_layers, int kv_dim, int capacity);
-  KvCache(KvCache&&) noexcept = default;
-  KvCache& operator=(KvCache&&) noexcept = default;
+  // 64 positions per page: a fork copies at most 63 positions (a few percent
+  // of a typical prompt), at most 63 positions per sequence go unused, and
+  // attention's score matvec runs over 64 rows per call, long enough to
+  // amortise the call. Page bytes = 64 * n_layers * 2 * kv_dim * 4
+  // (2.9 MiB for SmolLM2-135M, 3.5 MiB for Qwen2.5-1.5B).
+  static constexpr int kDefaultPagePositions = 64;
+
+  KvCache(int n_layers, int kv_dim, int capacity, int page_positions = kDefaultPagePositions);
+  ~KvCache();
+  KvCache(KvCache&& other) noexcept;
+  KvCache& operator=(KvCache&& other) noexcept;
   KvCache(const KvCache&) = delete;
   KvCache& operator=(const KvCache&) = delete;
 
@@ -28,40 +55,65 @@ class KvCache {
   int kv_dim() const { return kv_dim_; }
   int capacity() const { return capacity_; }
   int size() const { return size_; }
+  int page_positions() const { return page_positions_; }
 
-  // Rows of one layer: [capacity][kv_dim].
-  float* keys(int layer) { return k_.get() + Offset(layer); }
-  float* values(int layer) { return v_.get() + Offset(layer); }
-  const float* keys(int layer) const { return k_.get() + Offset(layer); }
-  const float* values(int layer) const { return v_.get() + Offset(layer); }
+  // Row [kv_dim] of position pos of a layer. Rows pos .. pos + Run(pos) - 1
+  // are contiguous (stride kv_dim): the rest of pos's page. Reading needs
+  // pos < size(); writing (mutable_*) needs PrepareAppend to cover pos.
+  const float* key(int layer, int pos) const { return Row(layer, 0, pos); }
+  const float* value(int layer, int pos) const { return Row(layer, 1, pos); }
+  float* mutable_key(int layer, int pos) { return MutableRow(layer, 0, pos); }
+  float* mutable_value(int layer, int pos) { return MutableRow(layer, 1, pos); }
+  int Run(int pos) const { return page_positions_ - pos % page_positions_; }
 
+  // Makes positions [size(), size() + n) writable: allocates their pages and
+  // copies any that are shared. size() + n <= capacity().
+  void PrepareAppend(int n);
   // Marks positions [0, n) valid after the forward pass wrote them.
   void SetSize(int n);
-  // Drops positions >= n (n <= size()).
+  // Drops positions >= n (n <= size()) and releases pages wholly above n.
   void Truncate(int n);
   // A new cache holding positions [0, n) of this one (n <= size()), for a
-  // sequence forked at position n. Contract (what callers may rely on):
-  // afterwards the two caches are independent. First version: a deep copy.
+  // sequence forked at position n: shares the pages below n, copies the
+  // partial page. Afterwards the two caches are independent.
   KvCache Fork(int n) const;
-  // Deep copy of the valid prefix, with the same capacity.
+  // Fork(size()).
   KvCache Clone() const;
-  // Makes this cache equal to `other` (same geometry) without reallocating,
-  // copying only positions [from, other.size()): a branch shares the prefix
-  // before `from` with its parent, so committing or forking copies the
-  // branch's own positions alone.
+  // Makes this cache equal to `other` (same n_layers and kv_dim; other.size()
+  // <= capacity()). Within one family (a cache and its forks/clones) pages
+  // are shared as Fork does; otherwise only positions [from, other.size())
+  // are copied, positions before `from` being equal already (a branch
+  // shares its prefix with its parent).
   void CopyFrom(const KvCache& other, int from = 0);
 
-  size_t bytes() const { return 2 * static_cast<size_t>(n_layers_) * capacity_ * kv_dim_ * sizeof(float); }
+  // Memory this cache alone keeps alive: its pages no other cache shares.
+  size_t bytes() const;
+  // Pages this cache refers to (shared or not).
+  int pages() const { return static_cast<int>(table_.size()); }
+  // Pages this cache has copied so far (by Fork, CopyFrom or copy on write).
+  int copied_pages() const { return copied_pages_; }
+  size_t page_bytes() const;
 
  private:
-  size_t Offset(int layer) const { return static_cast<size_t>(layer) * capacity_ * kv_dim_; }
+  KvCache(const KvCache& family, int capacity);  // empty, sharing family's pool
+  const float* Row(int layer, int kind, int pos) const;
+  float* MutableRow(int layer, int kind, int pos);
+  size_t RowOffset(int layer, int kind, int pos) const {
+    return ((static_cast<size_t>(layer) * 2 + kind) * page_positions_ + pos % page_positions_) * kv_dim_;
+  }
+  // A fresh page of the pool holding the first `rows` positions of page `src`.
+  int CopyPage(int src, int rows);
+  void ShareFrom(const KvCache& other, int n);
+  void ReleaseFrom(int first_page);
 
   int n_layers_;
   int kv_dim_;
   int capacity_;
+  int page_positions_;
   int size_ = 0;
-  std::unique_ptr<float[]> k_;
-  std::unique_ptr<float[]> v_;
+  int copied_pages_ = 0;
+  std::shared_ptr<PagePool> pool_;
+  std::vector<int> table_;  // page ids of positions [i * page_positions, (i + 1) * page_positions)
 };
 
 }  // namespace entropix

@@ -67,6 +67,19 @@ std::vector<double> RopeFrequencies(const ModelConfig& c) {
 
 inline float Silu(float x) { return x / (1.0f + std::exp(-x)); }
 
+void SizeStats(const ModelConfig& c, AttentionStats& s) {
+  s.n_layers = c.n_layers;
+  s.n_heads = c.n_heads;
+  const size_t lh = static_cast<size_t>(c.n_layers) * c.n_heads;
+  s.entropy_bits.resize(lh);
+  s.varentropy_bits.resize(lh);
+  s.mean_abs_score.resize(lh);
+  s.agreement.resize(c.n_layers);
+}
+
+const float* Floats(const WeightView& w) { return reinterpret_cast<const float*>(w.data); }
+const float* BiasOrNull(const WeightView& b) { return b.present() ? Floats(b) : nullptr; }
+
 }  // namespace
 
 Workspace::Workspace(const ModelConfig& c, int max_batch, int capacity)
@@ -84,13 +97,8 @@ Workspace::Workspace(const ModelConfig& c, int max_batch, int capacity)
   scores_.resize(b * c.n_heads * static_cast<size_t>(capacity));
   rope_cos_.resize(b * (c.rope_dim / 2));
   rope_sin_.resize(b * (c.rope_dim / 2));
-  stats_.n_layers = c.n_layers;
-  stats_.n_heads = c.n_heads;
-  const size_t lh = static_cast<size_t>(c.n_layers) * c.n_heads;
-  stats_.entropy_bits.resize(lh);
-  stats_.varentropy_bits.resize(lh);
-  stats_.mean_abs_score.resize(lh);
-  stats_.agreement.resize(c.n_layers);
+  rows_.resize(b);
+  SizeStats(c, stats_);
 }
 
 Model::~Model() = default;
@@ -107,64 +115,147 @@ std::unique_ptr<Model> Model::Load(std::unique_ptr<GgufFile> file) {
   return m;
 }
 
-KvCache Model::NewCache(int capacity) const {
-  return KvCache(config_.n_layers, config_.kv_dim(), capacity);
+KvCache Model::NewCache(int capacity, int page_positions) const {
+  return KvCache(config_.n_layers, config_.kv_dim(), capacity, page_positions);
+}
+
+void Model::CheckSegments(std::span<const BatchSegment> segments, const Workspace& ws) const {
+  for (size_t i = 0; i < segments.size(); ++i) {
+    const BatchSegment& s = segments[i];
+    if (s.cache == nullptr || s.tokens.empty()) {
+      throw Error(ErrorCode::kInvalidArgument,
+                  "forward step: segment " + std::to_string(i) + " has no cache or no tokens");
+    }
+    for (size_t j = 0; j < i; ++j) {
+      if (segments[j].cache == s.cache) {
+        throw Error(ErrorCode::kInvalidArgument, "forward step: a cache appears twice");
+      }
+    }
+    for (int32_t t : s.tokens) {
+      if (t < 0 || t >= config_.vocab_size) {
+        throw Error(ErrorCode::kInvalidArgument, "token id " + std::to_string(t) +
+                                                     " is outside the vocabulary (0.." +
+                                                     std::to_string(config_.vocab_size - 1) + ")");
+      }
+    }
+    const KvCache& cache = *s.cache;
+    const int n = static_cast<int>(s.tokens.size());
+    if (cache.size() + n > cache.capacity() || cache.size() + n > ws.capacity_) {
+      throw Error(ErrorCode::kOutOfRange,
+                  "context is full: " + std::to_string(cache.size()) + " + " + std::to_string(n) +
+                      " tokens exceed the context size of " +
+                      std::to_string(std::min(cache.capacity(), ws.capacity_)) +
+                      "; start a new conversation or raise the context size (-c)");
+    }
+  }
 }
 
 std::span<const float> Model::Forward(std::span<const int32_t> tokens, KvCache& cache,
                                       Workspace& ws, ThreadPool& pool,
                                       const ForwardOptions& options) const {
+  BatchSegment seg;
+  seg.cache = &cache;
+  seg.tokens = tokens;
+  seg.all_logits = options.all_logits;
+  CheckSegments(std::span<const BatchSegment>(&seg, 1), ws);
   const int n = static_cast<int>(tokens.size());
-  if (n == 0) throw Error(ErrorCode::kInvalidArgument, "Forward needs at least one token");
-  for (int32_t t : tokens) {
-    if (t < 0 || t >= config_.vocab_size) {
-      throw Error(ErrorCode::kInvalidArgument, "token id " + std::to_string(t) +
-                                                   " is outside the vocabulary (0.." +
-                                                   std::to_string(config_.vocab_size - 1) + ")");
-    }
-  }
-  if (cache.size() + n > cache.capacity() || cache.size() + n > ws.capacity_) {
-    throw Error(ErrorCode::kOutOfRange,
-                "context is full: " + std::to_string(cache.size()) + " + " + std::to_string(n) +
-                    " tokens exceed the context size of " +
-                    std::to_string(std::min(cache.capacity(), ws.capacity_)) +
-                    "; start a new conversation or raise the context size (-c)");
-  }
-  const size_t vocab = config_.vocab_size;
+  ws.segments_.assign(1, {&cache, tokens.data(), n, cache.size(), 0, options.all_logits,
+                          options.attention_stats ? &ws.stats_ : nullptr});
+  Step(ws, pool);
   const size_t out_rows = options.all_logits ? n : 1;
-  if (ws.logits_.size() < out_rows * vocab) ws.logits_.resize(out_rows * vocab);
-  for (int done = 0; done < n;) {
-    const int b = std::min(ws.max_batch_, n - done);
-    const bool last = done + b == n;
-    float* out = options.all_logits ? ws.logits_.data() + done * vocab
-                                    : (last ? ws.logits_.data() : nullptr);
-    ForwardChunk(tokens.data() + done, b, cache, ws, pool, last && options.attention_stats, out,
-                 options.all_logits);
-    done += b;
-  }
-  if (options.attention_stats) ws.stats_.n_positions = cache.size();
-  return {ws.logits_.data(), out_rows * vocab};
+  return {ws.logits_.data(), out_rows * config_.vocab_size};
 }
 
-void Model::ForwardChunk(const int32_t* tokens, int n, KvCache& cache, Workspace& ws,
-                         ThreadPool& pool, bool want_stats, float* logits_out,
-                         bool all_logits) const {
+const BatchResult& Model::ForwardBatch(std::span<const BatchSegment> segments, Workspace& ws,
+                                       ThreadPool& pool) const {
+  CheckSegments(segments, ws);
+  const size_t n_seg = segments.size();
+  if (ws.seg_stats_.size() < n_seg) {
+    ws.seg_stats_.resize(n_seg);
+    for (AttentionStats& s : ws.seg_stats_) SizeStats(config_, s);
+  }
+  ws.segments_.clear();
+  int out_rows = 0;
+  for (size_t i = 0; i < n_seg; ++i) {
+    const BatchSegment& s = segments[i];
+    const int n = static_cast<int>(s.tokens.size());
+    const bool any = s.logits || s.all_logits;
+    ws.segments_.push_back({s.cache, s.tokens.data(), n, s.cache->size(), any ? out_rows : -1,
+                            s.all_logits, s.attention_stats ? &ws.seg_stats_[i] : nullptr});
+    out_rows += s.all_logits ? n : (any ? 1 : 0);
+  }
+  Step(ws, pool);
+  BatchResult& r = ws.result_;
+  r.logits_.assign(n_seg, {});
+  r.stats_.assign(n_seg, nullptr);
+  const size_t vocab = config_.vocab_size;
+  for (size_t i = 0; i < n_seg; ++i) {
+    const Workspace::Segment& s = ws.segments_[i];
+    if (s.out_row >= 0) {
+      const size_t rows = s.all_logits ? s.n_tokens : 1;
+      r.logits_[i] = {ws.logits_.data() + s.out_row * vocab, rows * vocab};
+    }
+    r.stats_[i] = s.stats;
+  }
+  return r;
+}
+
+// Concatenates the segments' tokens and runs them max_batch rows at a time;
+// a segment may straddle chunks (its cache grows chunk by chunk, so later
+// rows attend to earlier chunks' keys).
+void Model::Step(Workspace& ws, ThreadPool& pool) const {
+  size_t out_rows = 0;
+  for (const Workspace::Segment& s : ws.segments_) {
+    if (s.out_row >= 0) out_rows = s.out_row + (s.all_logits ? s.n_tokens : 1);
+  }
+  const size_t vocab = config_.vocab_size;
+  if (ws.logits_.size() < out_rows * vocab) ws.logits_.resize(out_rows * vocab);
+
+  const int n_seg = static_cast<int>(ws.segments_.size());
+  int seg = 0, offset = 0;  // next token: segments_[seg].tokens[offset]
+  while (seg < n_seg) {
+    int n = 0;
+    while (n < ws.max_batch_ && seg < n_seg) {
+      const Workspace::Segment& s = ws.segments_[seg];
+      const bool last = offset == s.n_tokens - 1;
+      int out = -1;
+      if (s.out_row >= 0 && s.all_logits) out = s.out_row + offset;
+      if (s.out_row >= 0 && !s.all_logits && last) out = s.out_row;
+      ws.rows_[n++] = {seg, s.start + offset, out, last && s.stats != nullptr};
+      if (++offset == s.n_tokens) {
+        ++seg;
+        offset = 0;
+      }
+    }
+    ForwardRows(n, ws, pool);
+  }
+}
+
+void Model::ForwardRows(int n, Workspace& ws, ThreadPool& pool) const {
   const ModelConfig& c = config_;
   const KernelTable& k = GetKernels();
   const int d = c.model_dim, qd = c.q_dim(), kvd = c.kv_dim(), fd = c.ffn_dim;
-  const int start = cache.size();
+  const int half = c.rope_dim / 2;
   float* x = ws.x_.data();
   float* xn = ws.xn_.data();
+  const Workspace::Row* rows = ws.rows_.data();
 
-  // x[t] = token_embd[tokens[t]]
+  // Pages for the new positions: a segment's rows in a chunk are adjacent.
   for (int t = 0; t < n; ++t) {
-    k.dequantize_row(weights_.token_embd.type, weights_.token_embd.row(tokens[t]), x + t * d, d);
+    if (t == 0 || rows[t].segment != rows[t - 1].segment) {
+      int m = 1;
+      while (t + m < n && rows[t + m].segment == rows[t].segment) ++m;
+      ws.segments_[rows[t].segment].cache->PrepareAppend(m);
+    }
   }
-  // Rotary angles of each position, shared by all layers and heads.
-  const int half = c.rope_dim / 2;
   for (int t = 0; t < n; ++t) {
+    const Workspace::Segment& s = ws.segments_[rows[t].segment];
+    // x[t] = token_embd[token]
+    const int32_t token = s.tokens[rows[t].pos - s.start];
+    k.dequantize_row(weights_.token_embd.type, weights_.token_embd.row(token), x + t * d, d);
+    // Rotary angles of this row's own position, shared by all layers and heads.
     for (int i = 0; i < half; ++i) {
-      const double angle = static_cast<double>(start + t) * inv_freq_[i];
+      const double angle = static_cast<double>(rows[t].pos) * inv_freq_[i];
       ws.rope_cos_[t * half + i] = static_cast<float>(std::cos(angle));
       ws.rope_sin_[t * half + i] = static_cast<float>(std::sin(angle));
     }
@@ -172,174 +263,160 @@ void Model::ForwardChunk(const int32_t* tokens, int n, KvCache& cache, Workspace
 
   for (int l = 0; l < c.n_layers; ++l) {
     const LayerWeights& lw = weights_.layers[l];
-    // Attention block.
-    for (int t = 0; t < n; ++t) {
-      RmsNorm(x + t * d, reinterpret_cast<const float*>(lw.attn_norm.data), xn + t * d, d, c.rms_eps);
-    }
-    auto bias = [](const WeightView& b) {
-      return b.present() ? reinterpret_cast<const float*>(b.data) : nullptr;
-    };
-    MatMul(lw.wq, xn, n, ws.q_.data(), bias(lw.bq), ws.xq_, pool);
-    MatMul(lw.wk, xn, n, ws.k_.data(), bias(lw.bk), ws.xq_, pool);
-    MatMul(lw.wv, xn, n, ws.v_.data(), bias(lw.bv), ws.xq_, pool);
-    float* kc = cache.keys(l);
-    float* vc = cache.values(l);
+    // Attention block: one matmul per weight over all rows.
+    for (int t = 0; t < n; ++t) RmsNorm(x + t * d, Floats(lw.attn_norm), xn + t * d, d, c.rms_eps);
+    MatMul(lw.wq, xn, n, ws.q_.data(), BiasOrNull(lw.bq), ws.xq_, pool);
+    MatMul(lw.wk, xn, n, ws.k_.data(), BiasOrNull(lw.bk), ws.xq_, pool);
+    MatMul(lw.wv, xn, n, ws.v_.data(), BiasOrNull(lw.bv), ws.xq_, pool);
     for (int t = 0; t < n; ++t) {
       const float* cs = ws.rope_cos_.data() + t * half;
       const float* sn = ws.rope_sin_.data() + t * half;
       ApplyRope(ws.q_.data() + t * qd, c.n_heads, c.head_dim, c.rope_dim, c.rope_style, cs, sn);
       ApplyRope(ws.k_.data() + t * kvd, c.n_kv_heads, c.head_dim, c.rope_dim, c.rope_style, cs, sn);
-      std::memcpy(kc + static_cast<size_t>(start + t) * kvd, ws.k_.data() + t * kvd, kvd * sizeof(float));
-      std::memcpy(vc + static_cast<size_t>(start + t) * kvd, ws.v_.data() + t * kvd, kvd * sizeof(float));
+      KvCache& cache = *ws.segments_[rows[t].segment].cache;
+      std::memcpy(cache.mutable_key(l, rows[t].pos), ws.k_.data() + t * kvd, kvd * sizeof(float));
+      std::memcpy(cache.mutable_value(l, rows[t].pos), ws.v_.data() + t * kvd, kvd * sizeof(float));
     }
-    Attention(l, n, start, cache, ws, pool, want_stats);
+    Attention(l, n, ws, pool);
     MatMul(lw.wo, ws.attn_.data(), n, xn, nullptr, ws.xq_, pool);
     for (int i = 0; i < n * d; ++i) x[i] += xn[i];
 
     // Feed-forward block (SwiGLU).
-    for (int t = 0; t < n; ++t) {
-      RmsNorm(x + t * d, reinterpret_cast<const float*>(lw.ffn_norm.data), xn + t * d, d, c.rms_eps);
-    }
+    for (int t = 0; t < n; ++t) RmsNorm(x + t * d, Floats(lw.ffn_norm), xn + t * d, d, c.rms_eps);
     MatMul(lw.w_gate, xn, n, ws.gate_.data(), nullptr, ws.xq_, pool);
     MatMul(lw.w_up, xn, n, ws.up_.data(), nullptr, ws.xq_, pool);
     for (int i = 0; i < n * fd; ++i) ws.gate_[i] = Silu(ws.gate_[i]) * ws.up_[i];
     MatMul(lw.w_down, ws.gate_.data(), n, xn, nullptr, ws.xq_, pool);
     for (int i = 0; i < n * d; ++i) x[i] += xn[i];
   }
-  cache.SetSize(start + n);
-
-  if (!logits_out) return;
-  const int first = all_logits ? 0 : n - 1;
-  const int rows = n - first;
-  const float* norm = reinterpret_cast<const float*>(weights_.output_norm.data);
-  for (int t = first; t < n; ++t) RmsNorm(x + t * d, norm, xn + (t - first) * d, d, c.rms_eps);
-  MatMul(weights_.output, xn, rows, logits_out, nullptr, ws.xq_, pool);
+  for (int t = 0; t < n; ++t) ws.segments_[rows[t].segment].cache->SetSize(rows[t].pos + 1);
+  for (int t = 0; t < n; ++t) {
+    if (rows[t].stats) ws.segments_[rows[t].segment].stats->n_positions = rows[t].pos + 1;
+  }
+  WriteLogits(n, ws, pool);
 }
 
-// First version: one Forward per segment (correct, not yet batched: the
-// matrices are read once per segment).
-const BatchResult& Model::ForwardBatch(std::span<const BatchSegment> segments, Workspace& ws,
-                                       ThreadPool& pool) const {
-  for (size_t i = 0; i < segments.size(); ++i) {
-    const BatchSegment& s = segments[i];
-    if (s.cache == nullptr || s.tokens.empty()) {
-      throw Error(ErrorCode::kInvalidArgument, "ForwardBatch: segment " + std::to_string(i) +
-                                                   " has no cache or no tokens");
-    }
-    for (size_t j = 0; j < i; ++j) {
-      if (segments[j].cache == s.cache) {
-        throw Error(ErrorCode::kInvalidArgument, "ForwardBatch: a cache appears twice");
-      }
-    }
+// Final norm and output matmul, only for the rows whose logits are wanted.
+// Their logits_ rows are consecutive (rows run in segment order), so one
+// matmul writes them in place.
+void Model::WriteLogits(int n, Workspace& ws, ThreadPool& pool) const {
+  const int d = config_.model_dim;
+  int m = 0, first_out = -1;
+  for (int t = 0; t < n; ++t) {
+    const int out = ws.rows_[t].out_row;
+    if (out < 0) continue;
+    if (m == 0) first_out = out;
+    ENTROPIX_CHECK(out == first_out + m);
+    RmsNorm(ws.x_.data() + t * d, Floats(weights_.output_norm), ws.xn_.data() + m * d, d,
+            config_.rms_eps);
+    ++m;
   }
-  const size_t n = segments.size();
-  if (ws.seg_logits_.size() < n) ws.seg_logits_.resize(n);
-  if (ws.seg_stats_.size() < n) ws.seg_stats_.resize(n);
-  BatchResult& r = ws.result_;
-  r.logits_.assign(n, {});
-  r.stats_.assign(n, nullptr);
-  for (size_t i = 0; i < n; ++i) {
-    const BatchSegment& s = segments[i];
-    ForwardOptions o;
-    o.attention_stats = s.attention_stats;
-    o.all_logits = s.all_logits;
-    std::span<const float> out = Forward(s.tokens, *s.cache, ws, pool, o);
-    if (s.logits || s.all_logits) {
-      ws.seg_logits_[i].assign(out.begin(), out.end());
-      r.logits_[i] = ws.seg_logits_[i];
-    }
-    if (s.attention_stats) {
-      ws.seg_stats_[i] = ws.stats_;
-      r.stats_[i] = &ws.seg_stats_[i];
-    }
-  }
-  return r;
+  if (m == 0) return;
+  float* out = ws.logits_.data() + static_cast<size_t>(first_out) * config_.vocab_size;
+  MatMul(weights_.output, ws.xn_.data(), m, out, nullptr, ws.xq_, pool);
 }
 
-// Causal attention of the batch's queries over cache positions 0..start+t.
-// With want_stats, the last query's distribution statistics are recorded
+// Causal attention of each row over its own segment's cache positions
+// 0..pos, one task per (row, head). Rows that want statistics record them
 // from the same softmax rows (no second pass over the cache).
-void Model::Attention(int layer, int n, int start, KvCache& cache, Workspace& ws, ThreadPool& pool,
-                      bool want_stats) const {
+void Model::Attention(int layer, int n, Workspace& ws, ThreadPool& pool) const {
+  // One pointer captured, so std::function keeps the lambda inline (no allocation).
+  struct Job {
+    const Model* model;
+    Workspace* ws;
+    int layer;
+  } job{this, &ws, layer};
+  pool.ParallelFor(static_cast<int64_t>(n) * config_.n_heads, 1, [&job](int64_t begin, int64_t end) {
+    for (int64_t task = begin; task < end; ++task) job.model->AttendOne(job.layer, task, *job.ws);
+  });
+  for (int t = 0; t < n; ++t) {
+    if (ws.rows_[t].stats) Agreement(layer, t, ws);
+  }
+}
+
+void Model::AttendOne(int layer, int64_t task, Workspace& ws) const {
   const ModelConfig& c = config_;
   const int hd = c.head_dim, qd = c.q_dim(), kvd = c.kv_dim();
   const int group = c.n_heads / c.n_kv_heads;
   const float scale = 1.0f / std::sqrt(static_cast<float>(hd));
-  const float* kc = cache.keys(layer);
-  const float* vc = cache.values(layer);
-  const size_t cap = ws.capacity_;
-  AttentionStats& st = ws.stats_;
   const KernelTable& k = GetKernels();
-
-  pool.ParallelFor(static_cast<int64_t>(n) * c.n_heads, 1, [&](int64_t begin, int64_t end) {
-    for (int64_t task = begin; task < end; ++task) {
-      const int t = static_cast<int>(task / c.n_heads);
-      const int h = static_cast<int>(task % c.n_heads);
-      const int kvh = h / group;
-      const int n_pos = start + t + 1;
-      const float* q = ws.q_.data() + static_cast<size_t>(t) * qd + h * hd;
-      float* p = ws.scores_.data() + static_cast<size_t>(task) * cap;  // [n_pos]
-      // Scores against this kv head's keys: a matvec over the cache rows
-      // (stride kv_dim), in the F32 SIMD kernel.
-      k.matvec(GgmlType::F32, kc + kvh * hd, static_cast<size_t>(kvd) * sizeof(float), n_pos, hd,
-               q, p);
-      float max = -INFINITY;
-      for (int j = 0; j < n_pos; ++j) {
-        p[j] *= scale;
-        max = std::max(max, p[j]);
-      }
-      const bool stats_here = want_stats && t == n - 1;
-      double abs_sum = 0.0;
-      if (stats_here) {
-        for (int j = 0; j < n_pos; ++j) abs_sum += std::fabs(p[j]);
-      }
-      double sum = 0.0;
-      for (int j = 0; j < n_pos; ++j) {
-        p[j] = std::exp(p[j] - max);
-        sum += p[j];
-      }
-      const float inv = static_cast<float>(1.0 / sum);
-      float* out = ws.attn_.data() + static_cast<size_t>(t) * qd + h * hd;
-      std::fill(out, out + hd, 0.0f);
-      for (int j = 0; j < n_pos; ++j) {
-        p[j] *= inv;
-        const float* v = vc + static_cast<size_t>(j) * kvd + kvh * hd;
-        for (int i = 0; i < hd; ++i) out[i] += p[j] * v[i];
-      }
-      if (stats_here) {
-        // Entropy and varentropy of this head's distribution, in bits.
-        double ent = 0.0, e2 = 0.0;
-        for (int j = 0; j < n_pos; ++j) {
-          if (p[j] > 0.0f) {
-            const double lp = std::log2(static_cast<double>(p[j]));
-            ent -= p[j] * lp;
-            e2 += p[j] * lp * lp;
-          }
-        }
-        const size_t idx = static_cast<size_t>(layer) * c.n_heads + h;
-        st.entropy_bits[idx] = static_cast<float>(ent);
-        st.varentropy_bits[idx] = static_cast<float>(std::max(0.0, e2 - ent * ent));
-        st.mean_abs_score[idx] = static_cast<float>(abs_sum / n_pos);
-      }
-    }
-  });
-
-  if (want_stats) {
-    // Agreement: mean over heads and positions of |p_h(j) - mean_h p(j)|,
-    // from the softmax rows left in scratch by the last query.
-    const int t = n - 1;
-    const int n_pos = start + t + 1;
-    double total = 0.0;
-    for (int j = 0; j < n_pos; ++j) {
-      double mean = 0.0;
-      for (int h = 0; h < c.n_heads; ++h) mean += ws.scores_[(static_cast<size_t>(t) * c.n_heads + h) * cap + j];
-      mean /= c.n_heads;
-      for (int h = 0; h < c.n_heads; ++h) {
-        total += std::fabs(ws.scores_[(static_cast<size_t>(t) * c.n_heads + h) * cap + j] - mean);
-      }
-    }
-    st.agreement[layer] = static_cast<float>(total / (static_cast<double>(c.n_heads) * n_pos));
+  const int t = static_cast<int>(task / c.n_heads);
+  const int h = static_cast<int>(task % c.n_heads);
+  const Workspace::Row& row = ws.rows_[t];
+  const Workspace::Segment& seg = ws.segments_[row.segment];
+  const KvCache& cache = *seg.cache;
+  const int kvh = h / group;
+  const int n_pos = row.pos + 1;
+  const float* q = ws.q_.data() + static_cast<size_t>(t) * qd + h * hd;
+  float* p = ws.scores_.data() + static_cast<size_t>(task) * ws.capacity_;  // [n_pos]
+  // Scores against this kv head's keys: a matvec over each page's run of
+  // cache rows (stride kv_dim), in the F32 SIMD kernel. The kernel computes
+  // each row alike whatever the run length, so paging changes no bit.
+  for (int j = 0; j < n_pos;) {
+    const int run = std::min(cache.Run(j), n_pos - j);
+    k.matvec(GgmlType::F32, cache.key(layer, j) + kvh * hd, static_cast<size_t>(kvd) * sizeof(float),
+             run, hd, q, p + j);
+    j += run;
   }
+  float max = -INFINITY;
+  for (int j = 0; j < n_pos; ++j) {
+    p[j] *= scale;
+    max = std::max(max, p[j]);
+  }
+  double abs_sum = 0.0;
+  if (row.stats) {
+    for (int j = 0; j < n_pos; ++j) abs_sum += std::fabs(p[j]);
+  }
+  double sum = 0.0;
+  for (int j = 0; j < n_pos; ++j) {
+    p[j] = std::exp(p[j] - max);
+    sum += p[j];
+  }
+  const float inv = static_cast<float>(1.0 / sum);
+  float* out = ws.attn_.data() + static_cast<size_t>(t) * qd + h * hd;
+  std::fill(out, out + hd, 0.0f);
+  for (int j = 0; j < n_pos;) {
+    const int run = std::min(cache.Run(j), n_pos - j);
+    const float* v = cache.value(layer, j) + kvh * hd;
+    for (int r = 0; r < run; ++r, ++j, v += kvd) {
+      p[j] *= inv;
+      for (int i = 0; i < hd; ++i) out[i] += p[j] * v[i];
+    }
+  }
+  if (row.stats) {
+    // Entropy and varentropy of this head's distribution, in bits.
+    double ent = 0.0, e2 = 0.0;
+    for (int j = 0; j < n_pos; ++j) {
+      if (p[j] > 0.0f) {
+        const double lp = std::log2(static_cast<double>(p[j]));
+        ent -= p[j] * lp;
+        e2 += p[j] * lp * lp;
+      }
+    }
+    AttentionStats& st = *seg.stats;
+    const size_t idx = static_cast<size_t>(layer) * c.n_heads + h;
+    st.entropy_bits[idx] = static_cast<float>(ent);
+    st.varentropy_bits[idx] = static_cast<float>(std::max(0.0, e2 - ent * ent));
+    st.mean_abs_score[idx] = static_cast<float>(abs_sum / n_pos);
+  }
+}
+
+// Agreement of row t: mean over heads and positions of |p_h(j) - mean_h p(j)|,
+// from the softmax rows its tasks left in scratch.
+void Model::Agreement(int layer, int t, Workspace& ws) const {
+  const int n_heads = config_.n_heads;
+  const int n_pos = ws.rows_[t].pos + 1;
+  const size_t cap = ws.capacity_;
+  const float* p = ws.scores_.data() + static_cast<size_t>(t) * n_heads * cap;  // [n_heads][cap]
+  double total = 0.0;
+  for (int j = 0; j < n_pos; ++j) {
+    double mean = 0.0;
+    for (int h = 0; h < n_heads; ++h) mean += p[h * cap + j];
+    mean /= n_heads;
+    for (int h = 0; h < n_heads; ++h) total += std::fabs(p[h * cap + j] - mean);
+  }
+  AttentionStats& st = *ws.segments_[ws.rows_[t].segment].stats;
+  st.agreement[layer] = static_cast<float>(total / (static_cast<double>(n_heads) * n_pos));
 }
 
 }  // namespace entropix

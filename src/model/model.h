@@ -69,15 +69,36 @@ struct ForwardOptions {
 };
 
 // Scratch memory for Forward, sized once for a model and a batch size.
+// Buffers only grow, so after the first calls of a given shape a forward
+// step allocates nothing (KV-cache pages aside, one per page_positions).
 class Workspace {
  public:
   Workspace(const ModelConfig& config, int max_batch, int capacity);
 
   int max_batch() const { return max_batch_; }
+  // Statistics of the last Forward() (not ForwardBatch: see BatchResult).
   const AttentionStats& stats() const { return stats_; }
 
  private:
   friend class Model;
+  // A segment while a step runs.
+  struct Segment {
+    KvCache* cache;
+    const int32_t* tokens;
+    int n_tokens;
+    int start;               // cache->size() when the step began
+    int out_row;             // its first row of logits_, or -1 for none
+    bool all_logits;
+    AttentionStats* stats;   // for its last token, or null
+  };
+  // A row of the current chunk: one token of one segment.
+  struct Row {
+    int segment;
+    int pos;       // position in that segment's sequence
+    int out_row;   // row of logits_ it fills, or -1
+    bool stats;    // the segment's last token, and stats were asked for
+  };
+
   int max_batch_;
   int capacity_;
   std::vector<float> x_;        // [max_batch][model_dim] residual stream
@@ -92,11 +113,11 @@ class Workspace {
   std::vector<float> rope_cos_; // [max_batch][rope_dim / 2]
   std::vector<float> rope_sin_; // [max_batch][rope_dim / 2]
   std::vector<uint8_t> xq_;     // [max_batch][activation bytes] quantised activations
-  std::vector<float> logits_;   // [max_batch][vocab_size]
+  std::vector<float> logits_;   // [logit rows of the call][vocab_size]
+  std::vector<Row> rows_;       // [max_batch] the current chunk
+  std::vector<Segment> segments_;
   AttentionStats stats_;
-  // ForwardBatch: per-segment outputs (reused between calls).
-  std::vector<std::vector<float>> seg_logits_;
-  std::vector<AttentionStats> seg_stats_;
+  std::vector<AttentionStats> seg_stats_;  // ForwardBatch: per segment (reused between calls)
   BatchResult result_;
 };
 
@@ -114,13 +135,15 @@ class Model {
   const GgufFile& file() const { return *file_; }
   const Weights& weights() const { return weights_; }
 
-  KvCache NewCache(int capacity) const;
+  // An empty cache for `capacity` positions; pages are allocated as they fill.
+  KvCache NewCache(int capacity, int page_positions = KvCache::kDefaultPagePositions) const;
 
   // Runs `tokens` at positions cache.size() .. cache.size() + n - 1, appends
   // their keys/values to the cache, and returns the logits: [vocab_size] for
   // the last token, or [n][vocab_size] with options.all_logits. The span
   // points into `ws` and is valid until its next use. Any number of tokens is
-  // accepted; they are processed in batches of ws.max_batch().
+  // accepted; they are processed in batches of ws.max_batch(). The
+  // one-segment case of ForwardBatch (the same code).
   // Throws Error(kInvalidArgument) for a token id outside the vocabulary and
   // Error(kOutOfRange) when the cache is full.
   std::span<const float> Forward(std::span<const int32_t> tokens, KvCache& cache, Workspace& ws,
@@ -128,7 +151,9 @@ class Model {
 
   // One forward step over several sequences: every weight matrix is applied
   // once to the rows of all segments; attention runs per segment over its own
-  // cache. Each segment's results equal Forward() of that segment alone.
+  // cache. Each segment's results equal Forward() of that segment alone, bit
+  // for bit. Segments may mix prefill chunks and single decode tokens; rows
+  // run in chunks of ws.max_batch() (a segment may straddle chunks).
   // Throws as Forward does (checked for every segment before anything runs)
   // and Error(kInvalidArgument) for an empty segment or a cache given twice.
   const BatchResult& ForwardBatch(std::span<const BatchSegment> segments, Workspace& ws,
@@ -136,10 +161,17 @@ class Model {
 
  private:
   Model() = default;
-  void ForwardChunk(const int32_t* tokens, int n, KvCache& cache, Workspace& ws,
-                    ThreadPool& pool, bool want_stats, float* logits_out, bool all_logits) const;
-  void Attention(int layer, int n, int start_pos, KvCache& cache, Workspace& ws, ThreadPool& pool,
-                 bool want_stats) const;
+  // Throws Error if a segment is empty, a token is outside the vocabulary, a
+  // cache appears twice or would overflow; writes nothing.
+  void CheckSegments(std::span<const BatchSegment> segments, const Workspace& ws) const;
+  // Runs ws.segments_ in chunks of at most max_batch rows.
+  void Step(Workspace& ws, ThreadPool& pool) const;
+  // One chunk: ws.rows_[0..n).
+  void ForwardRows(int n, Workspace& ws, ThreadPool& pool) const;
+  void WriteLogits(int n, Workspace& ws, ThreadPool& pool) const;
+  void Attention(int layer, int n, Workspace& ws, ThreadPool& pool) const;
+  void AttendOne(int layer, int64_t task, Workspace& ws) const;
+  void Agreement(int layer, int row, Workspace& ws) const;
 
   std::unique_ptr<GgufFile> file_;
   ModelConfig config_;
