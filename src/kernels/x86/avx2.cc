@@ -28,9 +28,13 @@ void MatvecFloat(GgmlType type, const void* w, size_t row_bytes, int64_t n_rows,
 #include "kernels/x86/simd_kernels.inc"
 #include "kernels/x86/simd_f32act.inc"
 
-// Tile shape of the batched kernels (rows x activations).
+// Tile shapes of the batched kernels (rows x activations): 2 x 2 keeps the
+// accumulators within the 16 ymm registers (not tuned: this ISA is the
+// fallback on the machines we measure).
 constexpr int kTileRows = 2;
 constexpr int kTileTokens = 2;
+constexpr int kTileRowsQ45KF32 = 2;
+constexpr int kTileTokensQ45KF32 = 2;
 #include "kernels/x86/simd_tiles.inc"
 
 __m256 LoadF32(const float* p) { return _mm256_loadu_ps(p); }
