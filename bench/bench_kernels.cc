@@ -6,8 +6,17 @@
 // threads:2 splits the rows between two threads; benchmark then reports the
 // per-thread rate (GiB/s, 1024^3): the machine total is twice that.
 //   bench_kernels --benchmark_filter='Q4_1|Q8_0' --benchmark_min_time=0.2
+//
+// matmul/<q8|f32>/TYPE/ISA/ROWSxCOLS/T<n>: the batched kernels with n
+// activations (decode of n sequences, or a prefill chunk), one thread,
+// reporting GFLOP/s (2 * rows * cols * n per call) and weight bytes per
+// second; matmul_pertoken/...: the same product as n separate matvecs over
+// 64 KiB row tiles (what matmul did before the register-tiled kernels), for
+// an old-vs-new comparison in one process.
+//   bench_kernels --benchmark_filter='^matmul' --benchmark_min_time=0.2
 #include <benchmark/benchmark.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
@@ -142,11 +151,83 @@ void BM_Matvec(benchmark::State& state, Isa isa, GgmlType t, Shape s, bool cold,
                           static_cast<int64_t>(row_bytes));
 }
 
+// Shapes of the batched benchmark: SmolLM2-135M ffn (Q4_1 / Q8_0) and
+// Qwen2.5-1.5B ffn and a slice of its output matrix (Q4_K / Q6_K).
+struct MatmulCase {
+  GgmlType type;
+  Shape shape;
+};
+constexpr MatmulCase kMatmulCases[] = {
+    {GgmlType::Q4_1, {576, 1536}},  {GgmlType::Q4_1, {1536, 576}},   {GgmlType::Q8_0, {576, 1536}},
+    {GgmlType::Q4_K, {1536, 8960}}, {GgmlType::Q4_K, {8960, 1536}},  {GgmlType::Q6_K, {1536, 8960}},
+    {GgmlType::Q6_K, {16384, 1536}}};
+constexpr int64_t kMatmulTokens[] = {1, 2, 4, 8, 16, 64};
+
+void BM_Matmul(benchmark::State& state, Isa isa, GgmlType t, Shape s, int64_t n_tokens,
+               ActPrecision prec, bool per_token) {
+  const KernelTable& k = GetKernels(isa);
+  const size_t row_bytes = RowBytes(t, s.cols), matrix_bytes = row_bytes * s.rows;
+  uint8_t* w = Pool();
+  Sanitize(t, w, matrix_bytes);
+  std::mt19937 rng(7);
+  std::normal_distribution<float> normal;
+  std::vector<float> x(s.cols), y(s.rows * n_tokens);
+  const size_t stride = (ActivationBytes(t, s.cols, prec) + 63) / 64 * 64;
+  Buffer xq = Allocate(stride * n_tokens);
+  for (int64_t i = 0; i < n_tokens; ++i) {
+    for (float& v : x) v = normal(rng);
+    k.Prepare(prec, t, x.data(), xq.get() + i * stride, s.cols);
+  }
+  const int64_t tile = std::max<int64_t>(1, (64 << 10) / static_cast<int64_t>(row_bytes));
+  for (auto _ : state) {
+    if (!per_token) {
+      k.Matmul(prec, t, w, row_bytes, s.rows, s.cols, xq.get(), stride, n_tokens, y.data(),
+               s.rows);
+    } else {
+      for (int64_t r0 = 0; r0 < s.rows; r0 += tile) {
+        const int64_t rows = std::min(tile, s.rows - r0);
+        for (int64_t i = 0; i < n_tokens; ++i) {
+          k.Matvec(prec, t, w + r0 * row_bytes, row_bytes, rows, s.cols, xq.get() + i * stride,
+                   y.data() + i * s.rows + r0);
+        }
+      }
+    }
+    benchmark::DoNotOptimize(y.data());
+  }
+  const double calls = static_cast<double>(state.iterations());
+  state.counters["GFLOP/s"] = benchmark::Counter(
+      calls * 2.0 * static_cast<double>(s.rows * s.cols * n_tokens) * 1e-9,
+      benchmark::Counter::kIsRate);
+  state.counters["wGB/s"] = benchmark::Counter(calls * static_cast<double>(matrix_bytes) * 1e-9,
+                                               benchmark::Counter::kIsRate);
+}
+
+void RegisterMatmul(const std::vector<Isa>& isas) {
+  for (const MatmulCase& c : kMatmulCases) {
+    for (Isa isa : isas) {
+      if (isa == Isa::kScalar) continue;
+      for (ActPrecision prec : {ActPrecision::kQ8, ActPrecision::kF32}) {
+        for (int64_t n : kMatmulTokens) {
+          for (bool per_token : {false, true}) {
+            const std::string name = std::string(per_token ? "matmul_pertoken/" : "matmul/") +
+                                     ActPrecisionName(prec) + "/" + TypeName(c.type) + "/" +
+                                     IsaName(isa) + "/" + std::to_string(c.shape.rows) + "x" +
+                                     std::to_string(c.shape.cols) + "/T" + std::to_string(n);
+            benchmark::RegisterBenchmark(name.c_str(), BM_Matmul, isa, c.type, c.shape, n, prec,
+                                         per_token);
+          }
+        }
+      }
+    }
+  }
+}
+
 void Register() {
   std::vector<Isa> isas = {Isa::kScalar};
   const Isa best = DetectIsa();
   if (best != Isa::kScalar) isas.push_back(Isa::kAvx2);
   if (best == Isa::kAvx512) isas.push_back(Isa::kAvx512);
+  RegisterMatmul(isas);
   for (GgmlType t : kTypes) {
     for (Isa isa : isas) {
       for (const Shape& s : kShapes) {

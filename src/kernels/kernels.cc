@@ -19,8 +19,9 @@ namespace {
 
 using MatvecFn = void (*)(GgmlType, const void*, size_t, int64_t, int64_t, const void*, float*);
 
-// Tiles of weight rows (~64 KiB, L2-resident) are dotted with every token
-// before moving on, so a prefill reads each weight once from memory.
+// Scalar matmul: tiles of weight rows (~64 KiB, L2-resident) are dotted
+// with every token before moving on, so a prefill reads each weight once
+// from memory. (The SIMD tables have register-tiled kernels instead.)
 template <MatvecFn kMatvec>
 void MatmulTiled(GgmlType type, const void* w, size_t row_bytes, int64_t n_rows, int64_t n_cols,
                  const void* xq, size_t xq_stride, int64_t n_tokens, float* y, int64_t y_stride) {
@@ -166,15 +167,15 @@ const KernelTable& GetKernels(Isa isa) {
 #if defined(ENTROPIX_KERNELS_X86)
   static const KernelTable kAvx2 = {
       Isa::kAvx2,       QuantizeActivationAvx2,   MatvecAvx2,       DequantizeRowAvx2,
-      MatmulTiled<MatvecAvx2>, PrepareF32ActRef, MatvecF32ActAvx2, MatmulTiled<MatvecF32ActAvx2>};
+      MatmulAvx2,       PrepareF32ActRef,         MatvecF32ActAvx2, MatmulF32ActAvx2};
   static const KernelTable kAvx512 = {Isa::kAvx512,
                                       QuantizeActivationAvx512,
                                       MatvecAvx512,
                                       DequantizeRowAvx512,
-                                      MatmulTiled<MatvecAvx512>,
+                                      MatmulAvx512,
                                       PrepareF32ActRef,
                                       MatvecF32ActAvx512,
-                                      MatmulTiled<MatvecF32ActAvx512>};
+                                      MatmulF32ActAvx512};
   if (isa == Isa::kAvx2) return kAvx2;
   if (isa == Isa::kAvx512) return kAvx512;
 #endif

@@ -60,11 +60,13 @@ struct KernelTable {
                  int64_t n_cols, const void* xq, float* y);
   // dst[0..n) = the n elements of one row (n a multiple of the block size).
   void (*dequantize_row)(GgmlType type, const void* src, float* dst, int64_t n);
-  // Several tokens at once (prefill): y[t * y_stride + r] = dot(row r of W,
-  // activation t) for t in [0, n_tokens), r in [0, n_rows). Activation t
-  // starts at xq + t * xq_stride bytes. Each output equals what matvec gives
-  // bit for bit; weights are walked in tiles of rows that stay in cache
-  // while every token uses them.
+  // Several activations at once (prefill chunks, batched decode):
+  // y[t * y_stride + r] = dot(row r of W, activation t) for t in
+  // [0, n_tokens), r in [0, n_rows). Activation t starts at
+  // xq + t * xq_stride bytes. Each output equals what matvec gives for
+  // activation t alone, bit for bit, for any n_tokens and row range. The
+  // SIMD tables run register tiles of rows x activations that unpack each
+  // weight block once per tile (docs/KERNELS.md, "Batched products").
   void (*matmul)(GgmlType weight_type, const void* w, size_t row_bytes, int64_t n_rows,
                  int64_t n_cols, const void* xq, size_t xq_stride, int64_t n_tokens, float* y,
                  int64_t y_stride);

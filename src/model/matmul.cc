@@ -4,40 +4,76 @@
 #include "threading/thread_pool.h"
 
 namespace entropix {
+namespace {
+
+// Everything a chunk of rows needs, behind one pointer: a lambda capturing
+// only that reference fits std::function's inline buffer, so a MatMul does
+// not allocate.
+struct MatMulJob {
+  const KernelTable* k;
+  ActPrecision prec;
+  const WeightView* w;
+  const float* x;  // [n_tokens][cols]
+  int n_tokens;
+  uint8_t* xq;  // [n_tokens][xq_bytes]
+  size_t xq_bytes;
+  float* y;  // [n_tokens][rows]
+  const float* bias;
+};
+
+// Rows per chunk: a multiple of 16 (so of every kernel tile height), about 8
+// chunks per thread to balance uneven progress, at least one tile.
+int64_t RowGrain(int64_t rows, int n_threads) {
+  int64_t grain = rows / (n_threads * 8);
+  return grain < 16 ? 16 : (grain + 15) / 16 * 16;
+}
+
+void PrepareTokens(const MatMulJob& j, int64_t begin, int64_t end) {
+  const int64_t cols = j.w->cols;
+  for (int64_t t = begin; t < end; ++t) {
+    j.k->Prepare(j.prec, j.w->type, j.x + t * cols, j.xq + t * j.xq_bytes, cols);
+  }
+}
+
+// Rows [begin, end) for every token: the kernels walk them in register tiles
+// of rows x tokens, each weight block unpacked once per tile.
+void MultiplyRows(const MatMulJob& j, int64_t begin, int64_t end) {
+  const WeightView& w = *j.w;
+  const int64_t rows = w.rows;
+  if (j.n_tokens == 1) {
+    j.k->Matvec(j.prec, w.type, w.row(begin), w.row_bytes, end - begin, w.cols, j.xq, j.y + begin);
+  } else {
+    j.k->Matmul(j.prec, w.type, w.row(begin), w.row_bytes, end - begin, w.cols, j.xq, j.xq_bytes,
+                j.n_tokens, j.y + begin, rows);
+  }
+  if (j.bias) {
+    for (int t = 0; t < j.n_tokens; ++t) {
+      for (int64_t r = begin; r < end; ++r) j.y[t * rows + r] += j.bias[r];
+    }
+  }
+}
+
+}  // namespace
 
 void MatMul(const WeightView& w, const float* x, int n_tokens, float* y, const float* bias,
             std::vector<uint8_t>& xq_scratch, ThreadPool& pool) {
-  const KernelTable& k = GetKernels();
   // kF32: quantised weights x float activations (exact to float rounding);
   // kQ8: activations quantised to 8 bits as llama.cpp (SetDefaultActPrecision).
   const ActPrecision prec = DefaultActPrecision();
-  const int64_t rows = w.rows, cols = w.cols;
   // Rows of prepared activations start 64-byte aligned (kernels need 4).
-  const size_t xq_bytes = (ActivationBytes(w.type, cols, prec) + 63) / 64 * 64;
+  const size_t xq_bytes = (ActivationBytes(w.type, w.cols, prec) + 63) / 64 * 64;
   if (xq_scratch.size() < xq_bytes * n_tokens) xq_scratch.resize(xq_bytes * n_tokens);
-  uint8_t* xq = xq_scratch.data();
-  for (int t = 0; t < n_tokens; ++t) {
-    k.Prepare(prec, w.type, x + t * cols, xq + t * xq_bytes, cols);
+  const MatMulJob job{&GetKernels(), prec, &w, x, n_tokens, xq_scratch.data(), xq_bytes, y, bias};
+  // A prefill chunk's activations are prepared by all threads too.
+  constexpr int kPrepareGrain = 8;
+  if (n_tokens >= 2 * kPrepareGrain) {
+    pool.ParallelFor(n_tokens, kPrepareGrain,
+                     [&job](int64_t begin, int64_t end) { PrepareTokens(job, begin, end); });
+  } else {
+    PrepareTokens(job, 0, n_tokens);
   }
-  // Chunks of rows small enough to balance threads, large enough to amortise
-  // the dispatch; for a batch, each chunk of W stays in cache while every
-  // token is multiplied with it.
-  const int n_threads = pool.size();
-  int64_t grain = rows / (n_threads * 8);
-  grain = grain < 16 ? 16 : (grain + 15) / 16 * 16;
-  pool.ParallelFor(rows, grain, [&](int64_t begin, int64_t end) {
-    if (n_tokens == 1) {
-      k.Matvec(prec, w.type, w.row(begin), w.row_bytes, end - begin, cols, xq, y + begin);
-    } else {
-      k.Matmul(prec, w.type, w.row(begin), w.row_bytes, end - begin, cols, xq, xq_bytes, n_tokens,
-               y + begin, rows);
-    }
-    if (bias) {
-      for (int t = 0; t < n_tokens; ++t) {
-        for (int64_t r = begin; r < end; ++r) y[t * rows + r] += bias[r];
-      }
-    }
-  });
+  pool.ParallelFor(w.rows, RowGrain(w.rows, pool.size()),
+                   [&job](int64_t begin, int64_t end) { MultiplyRows(job, begin, end); });
 }
 
 }  // namespace entropix

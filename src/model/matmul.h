@@ -1,7 +1,9 @@
 // Multi-threaded matrix products over quantised weights: the driver around
-// the per-ISA matvec kernels. Rows are split across threads; each output
-// element is written by exactly one thread, so results do not depend on the
-// thread count.
+// the per-ISA kernels. Rows are split across threads in chunks of 16 (whole
+// kernel tiles); each output element is written by exactly one thread, and
+// the kernels give every (row, token) the same result whatever the batch
+// (KernelTable::matmul equals per-token matvec bit for bit), so results do
+// not depend on the thread count or on which tokens share a call.
 #pragma once
 
 #include <cstdint>

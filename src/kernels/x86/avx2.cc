@@ -28,6 +28,15 @@ void MatvecFloat(GgmlType type, const void* w, size_t row_bytes, int64_t n_rows,
 #include "kernels/x86/simd_kernels.inc"
 #include "kernels/x86/simd_f32act.inc"
 
+// Tile shapes of the batched kernels (rows x activations): 2 x 2 keeps the
+// accumulators within the 16 ymm registers (not tuned: this ISA is the
+// fallback on the machines we measure).
+constexpr int kTileRows = 2;
+constexpr int kTileTokens = 2;
+constexpr int kTileRowsQ45KF32 = 2;
+constexpr int kTileTokensQ45KF32 = 2;
+#include "kernels/x86/simd_tiles.inc"
+
 __m256 LoadF32(const float* p) { return _mm256_loadu_ps(p); }
 __m256 LoadF16(const uint16_t* p) {
   return _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)));
@@ -117,6 +126,18 @@ void DequantizeRowAvx2(GgmlType type, const void* src, float* dst, int64_t n) {
 void MatvecF32ActAvx2(GgmlType weight_type, const void* w, size_t row_bytes, int64_t n_rows,
                       int64_t n_cols, const void* xq, float* y) {
   avx2::MatvecF32Act(weight_type, w, row_bytes, n_rows, n_cols, xq, y);
+}
+
+void MatmulAvx2(GgmlType weight_type, const void* w, size_t row_bytes, int64_t n_rows,
+                  int64_t n_cols, const void* xq, size_t xq_stride, int64_t n_tokens, float* y,
+                  int64_t y_stride) {
+  avx2::Matmul(weight_type, w, row_bytes, n_rows, n_cols, xq, xq_stride, n_tokens, y, y_stride);
+}
+void MatmulF32ActAvx2(GgmlType weight_type, const void* w, size_t row_bytes, int64_t n_rows,
+                        int64_t n_cols, const void* xq, size_t xq_stride, int64_t n_tokens,
+                        float* y, int64_t y_stride) {
+  avx2::MatmulF32Act(weight_type, w, row_bytes, n_rows, n_cols, xq, xq_stride, n_tokens, y,
+                      y_stride);
 }
 
 }  // namespace entropix

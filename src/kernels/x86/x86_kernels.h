@@ -20,6 +20,14 @@ void MatvecAvx2(GgmlType weight_type, const void* w, size_t row_bytes, int64_t n
 void DequantizeRowAvx2(GgmlType type, const void* src, float* dst, int64_t n);
 void MatvecF32ActAvx2(GgmlType weight_type, const void* w, size_t row_bytes, int64_t n_rows,
                       int64_t n_cols, const void* xq, float* y);
+// Several activations: y[t * y_stride + r], equal to MatvecAvx2/MatvecF32ActAvx2
+// per activation bit for bit.
+void MatmulAvx2(GgmlType weight_type, const void* w, size_t row_bytes, int64_t n_rows,
+                int64_t n_cols, const void* xq, size_t xq_stride, int64_t n_tokens, float* y,
+                int64_t y_stride);
+void MatmulF32ActAvx2(GgmlType weight_type, const void* w, size_t row_bytes, int64_t n_rows,
+                      int64_t n_cols, const void* xq, size_t xq_stride, int64_t n_tokens,
+                      float* y, int64_t y_stride);
 
 // AVX-512 F/BW/VL/DQ + VNNI (plus the AVX2 set).
 void QuantizeActivationAvx512(GgmlType weight_type, const float* x, void* dst, int64_t n);
@@ -28,5 +36,13 @@ void MatvecAvx512(GgmlType weight_type, const void* w, size_t row_bytes, int64_t
 void DequantizeRowAvx512(GgmlType type, const void* src, float* dst, int64_t n);
 void MatvecF32ActAvx512(GgmlType weight_type, const void* w, size_t row_bytes, int64_t n_rows,
                         int64_t n_cols, const void* xq, float* y);
+// Several activations: y[t * y_stride + r], equal to MatvecAvx512/MatvecF32ActAvx512
+// per activation bit for bit.
+void MatmulAvx512(GgmlType weight_type, const void* w, size_t row_bytes, int64_t n_rows,
+                int64_t n_cols, const void* xq, size_t xq_stride, int64_t n_tokens, float* y,
+                int64_t y_stride);
+void MatmulF32ActAvx512(GgmlType weight_type, const void* w, size_t row_bytes, int64_t n_rows,
+                      int64_t n_cols, const void* xq, size_t xq_stride, int64_t n_tokens,
+                      float* y, int64_t y_stride);
 
 }  // namespace entropix
