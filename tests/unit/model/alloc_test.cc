@@ -2,12 +2,8 @@
 // only grow and the KV-cache pages come from the pool's free list. Counted
 // by replacing the global operator new in this binary (its own executable,
 // so the other model tests are not affected).
-//
-// Known exception, outside src/model/model.cc: MatMul (src/model/matmul.cc)
-// passes ThreadPool::ParallelFor a lambda capturing ~10 references, which
-// std::function stores on the heap: one allocation per MatMul call. The
-// bound below allows exactly those (7 per layer + the output matmul, per chunk); it
-// becomes 0 once MatMul captures a single pointer, as Model::Attention does.
+// MatMul and Attention hand ThreadPool::ParallelFor a lambda capturing one
+// pointer, which fits std::function's inline buffer: no allocation either.
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -36,7 +32,6 @@ namespace {
 
 TEST(Allocation, WarmBatchedStepsAllocateNothing) {
   auto m = Model::Load(testing::StoriesPath());
-  const long matmuls = 7L * m->config().n_layers + 1;  // see the note at the top
   ThreadPool pool(2);
   Workspace ws(m->config(), 8, 256);
   std::vector<KvCache> caches;
@@ -65,13 +60,13 @@ TEST(Allocation, WarmBatchedStepsAllocateNothing) {
   run(false);
   for (KvCache& c : caches) c.Truncate(0);
   // 3 + 7 + 11 = 21 rows: three chunks of at most 8.
-  EXPECT_LE(run(true), 3 * matmuls) << "allocations in a warm prefill step";
-  for (int i = 0; i < 5; ++i) EXPECT_LE(run(false), matmuls) << "allocations in warm decode step " << i;
+  EXPECT_EQ(run(true), 0) << "allocations in a warm prefill step";
+  for (int i = 0; i < 5; ++i) EXPECT_EQ(run(false), 0) << "allocations in warm decode step " << i;
   // Single-sequence Forward is the same code.
   KvCache& c = caches[0];
   const long before = g_allocations.load();
   m->Forward(step, c, ws, pool);
-  EXPECT_LE(g_allocations.load() - before, matmuls) << "allocations in a warm Forward";
+  EXPECT_EQ(g_allocations.load() - before, 0) << "allocations in a warm Forward";
 }
 
 }  // namespace
