@@ -46,6 +46,7 @@ BenchModelFacts DescribeModel(const Model& model, const std::string& path) {
   if (!model.config().tied_output) f.step_weight_bytes -= static_cast<uint64_t>(embd.rows) * embd.row_bytes;
   const KvCache probe = model.NewCache(1);
   f.kv_bytes_per_position = probe.bytes();
+  f.kv_values_per_position = 2 * static_cast<uint64_t>(model.config().n_layers) * model.config().kv_dim();
   return f;
 }
 
@@ -104,6 +105,8 @@ nlohmann::json ToJson(const BenchTest& test, const BenchFigures& f, const BenchM
                       {"tokens_per_s", f.tokens_per_s},
                       {"tokens_per_s_sd", f.tokens_per_s_sd},
                       {"samples_tokens_per_s", f.samples},
+                      {"kv_bytes_per_position", facts.kv_bytes_per_position},
+                      {"kv_values_per_position", facts.kv_values_per_position},
                       {"bandwidth_gbs", facts.bandwidth_gbs},
                       {"bandwidth_measured", facts.bandwidth_measured}};
   if (!test.prompt) {

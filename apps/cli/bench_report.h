@@ -28,6 +28,7 @@ struct BenchModelFacts {
   uint64_t params = 0;               // all tensor elements
   uint64_t step_weight_bytes = 0;    // read by one decode step
   uint64_t kv_bytes_per_position = 0;  // keys + values, all layers
+  uint64_t kv_values_per_position = 0;  // 2 * n_layers * kv_dim (for another engine's KV type)
   std::string precision;             // activation precision
   int threads = 0;
   double bandwidth_gbs = 0;          // read bandwidth, the 100 % of "% bw"
