@@ -120,7 +120,7 @@ def ours(a, model, args):
 
 # --- one repetition: the groups, alternating ------------------------------------
 
-def groups(a, depth_ok):
+def groups(a, depth_ok, batched_ok):
     """(llama.cpp call, our bench arguments, tests the pair measures)."""
     out = [(lambda m: llama_bench(a, m, a.p, a.n, 0),
             ["-p", str(a.p), "-n", str(a.n), "--depth", "0"],
@@ -130,18 +130,18 @@ def groups(a, depth_ok):
         out.append((llama, ["-p", "0", "-n", str(a.n), "--depth", str(d)], [test_name(0, a.n, d)]))
     if a.batch:
         # Our side also runs a plain tgN here (--depth defaults to 0); it is not used.
-        out.append((lambda m: llama_batched(a, m),
+        out.append(((lambda m: llama_batched(a, m)) if batched_ok else (lambda m: {}),
                     ["-p", "0", "-n", str(a.n), "--batch", ",".join(map(str, a.batch)),
                      "--batch-prompt", str(a.batch_prompt)],
                     [test_name(0, a.n, batch=b) for b in a.batch]))
     return out
 
 
-def measure_model(a, model, depth_ok):
+def measure_model(a, model, depth_ok, batched_ok):
     samples = {}  # test -> {"llama": [...], "ours": [...]}
     info = {"llama": {}, "ours": {}}
     for rep in range(a.reps):
-        for llama, our_args, tests in groups(a, depth_ok):
+        for llama, our_args, tests in groups(a, depth_ok, batched_ok):
             got = {"llama": llama(model), "ours": ours(a, model, our_args)}
             for side, res in got.items():
                 for t in tests:
@@ -261,14 +261,15 @@ def parse_args():
 
 
 def check_tools(a):
-    for tool in ("llama-bench", "llama-batched-bench"):
-        path = os.path.join(a.llama_dir, tool)
-        if not os.access(path, os.X_OK):
-            sys.exit(f"side_by_side: {path} not found; build it with bench/build_llamacpp.sh "
-                     f"or pass --llama-dir")
+    """Exits when a required tool is missing; returns whether llama-batched-bench
+    is there (without it the tgN B=k rows have no llama.cpp side)."""
+    if not os.access(os.path.join(a.llama_dir, "llama-bench"), os.X_OK):
+        sys.exit(f"side_by_side: {a.llama_dir}/llama-bench not found; build it with "
+                 f"bench/build_llamacpp.sh or pass --llama-dir")
     if not os.access(a.ours, os.X_OK):
         sys.exit(f"side_by_side: {a.ours} not found; build it (cmake --build build --target entropix) "
                  f"or pass --ours")
+    return os.access(os.path.join(a.llama_dir, "llama-batched-bench"), os.X_OK)
 
 
 def bandwidth(a, infos):
@@ -280,13 +281,13 @@ def bandwidth(a, infos):
 
 def main():
     a = parse_args()
-    check_tools(a)
+    batched_ok = check_tools(a)
     models = a.model or [m for m in DEFAULT_MODELS if os.path.exists(m)]
     if not models:
         sys.exit("side_by_side: no model found; pass -m MODEL.gguf")
     depth_ok = llama_has_depth(a) if a.depth else True
     load = os.getloadavg()[0]
-    per_model = [(m,) + measure_model(a, m, depth_ok) for m in models]
+    per_model = [(m,) + measure_model(a, m, depth_ok, batched_ok) for m in models]
     bw, bw_how = bandwidth(a, [info for _, _, info in per_model])
     rows = [r for m, s, info in per_model for r in rows_for_model(m, s, info, bw)]
     llama_meta = next((rec for _, _, info in per_model for rec in info["llama"].values() if "build" in rec), {})
@@ -296,6 +297,8 @@ def main():
           f"process(es) per side; load average at start {load:.2f}")
     if not depth_ok:
         print("# this llama-bench has no -d: llama.cpp's tgN @ dD is not measured")
+    if a.batch and not batched_ok:
+        print(f"# {a.llama_dir}/llama-batched-bench is missing: llama.cpp's tgN B=k is not measured")
     print_table(rows, a.threads)
     if a.json_out:
         with open(a.json_out, "w") as f:
