@@ -68,6 +68,16 @@ nice -n "$NICE" cmake -S "$LLAMA_SRC" -B "$OUT_ABS/build" -G Ninja \
   -DLLAMA_BUILD_UI=OFF -DLLAMA_USE_PREBUILT_UI=OFF \
   -DLLAMA_OPENSSL=OFF
 
+# What was built, read by bench/side_by_side.py (an sdist build reports
+# llama.cpp build number 0 and commit "unknown", so the sdist version is the
+# version). Written before building so a partial build is described too.
+{
+  echo "llama-cpp-python sdist: $VERSION ($SDIST)"
+  echo "flags: GGML_NATIVE=ON GGML_OPENMP=ON Release static"
+  echo "cpu: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //')"
+  echo "built: $(date -u +%Y-%m-%dT%H:%M:%SZ)"
+} > "$OUT_ABS/BUILD_INFO"
+
 # The two bench tools first (what bench/side_by_side.py needs), then the
 # server, whose build is the longest; each binary is usable once copied.
 mkdir -p "$OUT_ABS/bin"
@@ -77,12 +87,5 @@ for t in "${TARGETS[@]}"; do
   cp -f "$OUT_ABS/build/bin/$t" "$OUT_ABS/bin/$t"
 done
 
-{
-  echo "llama-cpp-python sdist: $VERSION ($SDIST)"
-  echo "llama.cpp: $("$OUT_ABS/bin/llama-bench" --version 2>&1 | head -n 2 | tr '\n' ' ')"
-  echo "flags: GGML_NATIVE=ON GGML_OPENMP=ON Release static"
-  echo "cpu: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //')"
-  echo "built: $(date -u +%Y-%m-%dT%H:%M:%SZ)"
-} > "$OUT_ABS/BUILD_INFO"
 cat "$OUT_ABS/BUILD_INFO"
 echo "== binaries in $OUT_ABS/bin"

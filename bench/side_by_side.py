@@ -272,6 +272,17 @@ def check_tools(a):
     return os.access(os.path.join(a.llama_dir, "llama-batched-bench"), os.X_OK)
 
 
+def build_info(a):
+    """bench/build_llamacpp.sh's BUILD_INFO beside bin/ (the sdist version: a
+    build from the sdist reports build number 0, commit unknown)."""
+    path = os.path.join(a.llama_dir, "..", "BUILD_INFO")
+    try:
+        with open(path) as f:
+            return dict(line.rstrip("\n").split(": ", 1) for line in f if ": " in line)
+    except OSError:
+        return {}
+
+
 def bandwidth(a, infos):
     if a.bandwidth_gbs:
         return a.bandwidth_gbs, "given"
@@ -290,9 +301,13 @@ def main():
     per_model = [(m,) + measure_model(a, m, depth_ok, batched_ok) for m in models]
     bw, bw_how = bandwidth(a, [info for _, _, info in per_model])
     rows = [r for m, s, info in per_model for r in rows_for_model(m, s, info, bw)]
-    llama_meta = next((rec for _, _, info in per_model for rec in info["llama"].values() if "build" in rec), {})
+    llama_meta = dict(next((rec for _, _, info in per_model for rec in info["llama"].values() if "build" in rec), {}))
+    built = build_info(a)
+    llama_meta["build_info"] = built
+    version = built.get("llama-cpp-python sdist", "").split(" ")[0] or "?"
     print(f"# {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC  CPU: {cpu_name()} "
-          f"({os.cpu_count()} CPUs visible)  llama.cpp {llama_meta.get('build', '?')}, native build")
+          f"({os.cpu_count()} CPUs visible)  llama.cpp from the llama-cpp-python {version} sdist, "
+          f"{built.get('flags', 'build flags unknown')}")
     print(f"# read bandwidth {bw:.1f} GB/s ({bw_how}); mean ± sd of {a.reps} alternating "
           f"process(es) per side; load average at start {load:.2f}")
     if not depth_ok:
