@@ -55,6 +55,19 @@ double BenchRunner::TimeDecode(std::vector<KvCache>& caches, int depth, int step
   return Since(t0);
 }
 
+// Every cache to `depth` positions of random tokens, in one untimed call.
+void BenchRunner::FillToDepth(std::vector<KvCache>& caches, int depth) {
+  if (depth == 0) return;
+  std::vector<std::vector<int32_t>> prompts;
+  prompts.reserve(caches.size());  // the segments point into these
+  std::vector<BatchSegment> fill;
+  for (auto& c : caches) {
+    prompts.push_back(RandomTokens(depth));
+    fill.push_back({.cache = &c, .tokens = prompts.back(), .logits = false});
+  }
+  model_.ForwardBatch(fill, ws_, pool_);
+}
+
 std::vector<double> BenchRunner::Run(const BenchTest& test, int repetitions) {
   std::vector<KvCache> caches;
   for (int i = 0; i < test.batch; ++i) caches.push_back(model_.NewCache(test.Capacity()));
@@ -65,16 +78,7 @@ std::vector<double> BenchRunner::Run(const BenchTest& test, int repetitions) {
     for (int r = 0; r < repetitions; ++r) seconds.push_back(TimePrompt(caches[0], tokens));
     return seconds;
   }
-  if (test.depth > 0) {  // fill every cache to the depth, untimed, in one call
-    std::vector<std::vector<int32_t>> prompts;
-    prompts.reserve(caches.size());  // the segments point into these
-    std::vector<BatchSegment> fill;
-    for (auto& c : caches) {
-      prompts.push_back(RandomTokens(test.depth));
-      fill.push_back({.cache = &c, .tokens = prompts.back(), .logits = false});
-    }
-    model_.ForwardBatch(fill, ws_, pool_);
-  }
+  FillToDepth(caches, test.depth);
   TimeDecode(caches, test.depth, 1);  // warm-up step
   for (int r = 0; r < repetitions; ++r) seconds.push_back(TimeDecode(caches, test.depth, test.n_tokens));
   return seconds;

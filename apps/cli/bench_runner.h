@@ -47,6 +47,7 @@ class BenchRunner {
 
  private:
   std::vector<int32_t> RandomTokens(size_t n);
+  void FillToDepth(std::vector<KvCache>& caches, int depth);
   double TimePrompt(KvCache& cache, const std::vector<int32_t>& tokens);
   double TimeDecode(std::vector<KvCache>& caches, int depth, int steps);
 
