@@ -148,8 +148,9 @@ def measure_model(a, model, depth_ok, batched_ok):
                     if t in res:
                         samples.setdefault(t, {"llama": [], "ours": []})[side].append(res[t]["tokens_per_s"])
                         info[side].setdefault(t, res[t])
-            print(f"  {os.path.basename(model)} rep {rep + 1}/{a.reps}: {', '.join(tests)}",
-                  file=sys.stderr, flush=True)
+            done = "; ".join(f"{t}: llama.cpp {got['llama'].get(t, {}).get('tokens_per_s', 0):.1f}, "
+                             f"ours {got['ours'].get(t, {}).get('tokens_per_s', 0):.1f} t/s" for t in tests)
+            print(f"  {os.path.basename(model)} rep {rep + 1}/{a.reps}: {done}", file=sys.stderr, flush=True)
     return samples, info
 
 
