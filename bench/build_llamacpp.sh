@@ -87,5 +87,6 @@ for t in "${TARGETS[@]}"; do
   cp -f "$OUT_ABS/build/bin/$t" "$OUT_ABS/bin/$t"
 done
 
+echo "llama.cpp: $("$OUT_ABS/bin/llama-bench" --version 2>&1 | head -n 1)" >> "$OUT_ABS/BUILD_INFO"
 cat "$OUT_ABS/BUILD_INFO"
 echo "== binaries in $OUT_ABS/bin"

@@ -307,8 +307,8 @@ def main():
     llama_meta["build_info"] = built
     version = built.get("llama-cpp-python sdist", "").split(" ")[0] or "?"
     print(f"# {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC  CPU: {cpu_name()} "
-          f"({os.cpu_count()} CPUs visible)  llama.cpp from the llama-cpp-python {version} sdist, "
-          f"{built.get('flags', 'build flags unknown')}")
+          f"({os.cpu_count()} CPUs visible)  llama.cpp {built.get('llama.cpp', '')} from the "
+          f"llama-cpp-python {version} sdist, {built.get('flags', 'build flags unknown')}")
     print(f"# read bandwidth {bw:.1f} GB/s ({bw_how}); mean ± sd of {a.reps} alternating "
           f"process(es) per side; load average at start {load:.2f}")
     if not depth_ok:
