@@ -23,7 +23,7 @@ JOBS=2
 NICE=10
 TARGETS=(llama-bench llama-batched-bench llama-server)
 
-usage() { sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit "${1:-0}"; }
+usage() { sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit "${1:-0}"; }
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --version) VERSION="$2"; shift 2 ;;
@@ -37,11 +37,11 @@ while [[ $# -gt 0 ]]; do
 done
 # The repository must not receive the build: refuse an output inside it.
 REPO_ROOT=$(cd "$(dirname "$0")/.." && pwd)
-mkdir -p "$OUT_DIR"
-OUT_ABS=$(cd "$OUT_DIR" && pwd)
+OUT_ABS=$(realpath -m "$OUT_DIR")
 case "$OUT_ABS/" in
   "$REPO_ROOT"/*) echo "build_llamacpp.sh: --out $OUT_ABS is inside the repository; choose a directory outside it" >&2; exit 2 ;;
 esac
+mkdir -p "$OUT_ABS"
 
 SDIST="$SRC_DIR/llama_cpp_python-$VERSION.tar.gz"
 if [[ ! -f "$SDIST" ]]; then
