@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "runtime/prompt.h"
 
@@ -103,13 +104,19 @@ struct PullArgs {
 };
 int PullCommand(const PullArgs& args);
 
+// `entropix bench` (bench_command.cc; bench/README.md says what each test measures).
 struct BenchArgs {
   ModelArgs model;
-  int prompt_tokens = 128;
-  int gen_tokens = 128;
-  int repetitions = 3;
+  int prompt_tokens = 512;   // pp test (0: none)
+  int gen_tokens = 128;      // tg tests' decode steps (0: none)
+  std::vector<int> depth = {0};  // one tg test per depth
+  std::vector<int> batch;    // one tg B=k test per k
+  int batch_prompt = 128;    // cached positions of each sequence before a tg B=k test
+  int repetitions = 5;
+  double bandwidth_gbs = 0;  // 0: measure
   bool json = false;
 };
+void AddBenchFlags(CLI::App* cmd, BenchArgs& args);
 int BenchCommand(const BenchArgs& args);
 
 // `entropix eval`: every sampler on the same items of a task, resumable

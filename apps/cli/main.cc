@@ -67,12 +67,8 @@ int main(int argc, char** argv) {
   pull_cmd->add_flag("--force", pull.force, "Download again even if cached");
 
   BenchArgs bench;
-  CLI::App* bench_cmd = app.add_subcommand("bench", "Measure prompt and decode speed");
-  AddModelFlags(bench_cmd, bench.model);
-  bench_cmd->add_option("-p,--n-prompt", bench.prompt_tokens, "Prompt tokens")->check(CLI::Range(1, 1 << 16));
-  bench_cmd->add_option("-n,--n-gen", bench.gen_tokens, "Generated tokens")->check(CLI::Range(1, 1 << 16));
-  bench_cmd->add_option("-r,--repetitions", bench.repetitions, "Repetitions (the median is reported)")->check(CLI::Range(1, 1000));
-  bench_cmd->add_flag("--json", bench.json, "Print one JSON line");
+  CLI::App* bench_cmd = app.add_subcommand("bench", "Measure prompt, decode and batched decode speed (llama-bench's tests)");
+  AddBenchFlags(bench_cmd, bench);
 
   EvalArgs eval;
   CLI::App* eval_cmd = app.add_subcommand(
