@@ -108,7 +108,14 @@ int Scheduler::Plan() {
   }
   std::vector<int> rows(members_.size(), 1);
   int left = max_rows_ - static_cast<int>(members_.size());
-  for (size_t i = 0; i < members_.size() && left > 0; ++i) {
+  // Shortest input first (ties: lower id): short prompts and insertions
+  // finish in one step, a long prompt takes what remains.
+  std::vector<size_t> order(members_.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+    return members_[a]->pending_tokens() < members_[b]->pending_tokens();
+  });
+  for (size_t i : order) {
     const int extra = std::min(members_[i]->pending_tokens() - 1, left);
     rows[i] += extra;
     left -= extra;

@@ -16,9 +16,10 @@
 //
 // Rows. A step feeds at most max_rows tokens (the Workspace is sized for
 // them). Every active sequence gets one row (its decode token, or the first
-// token of a prompt chunk); the rows left go, in id order, to sequences with
-// more input (prompts, multi-token insertions). A long prompt is prefilled
-// in chunks over several steps and never starves decoding sequences. At most
+// token of a prompt chunk); the rows left go to sequences with more input
+// (prompts, multi-token insertions), shortest remaining input first (ties:
+// lower id). A long prompt is prefilled in chunks over several steps and
+// never starves decoding sequences or delays short prompts. At most
 // max_active sequences take part in a step; the others wait, in id order,
 // until an active one finishes.
 //
