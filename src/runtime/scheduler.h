@@ -28,6 +28,7 @@
 // end of the step (no further events of that sequence are reported). Step
 // itself must not be called from a callback. An Error thrown by Step (a
 // damaged model, a bad pause token) leaves the sequences unusable: Clear().
+// One thread drives a scheduler; the thread pool works inside the forward.
 #pragma once
 
 #include <memory>

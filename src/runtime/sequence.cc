@@ -252,9 +252,7 @@ void Sequence::BeginInsert(const Choice& c, std::span<const float> logits) {
   SetInput(Input::kInsert, seq);
 }
 
-// Rolls the branches out and emits the winner's tokens. False: stopped.
-bool Sequence::Branch(const Choice& c, std::span<const float> logits) {
-  const BranchParams& bp = *policy_->branching();
+RolloutSetup Sequence::RolloutSetupFor(const BranchParams& bp) const {
   RolloutSetup setup;
   setup.model = env_.model;
   setup.tokenizer = env_.tokenizer;
@@ -264,7 +262,13 @@ bool Sequence::Branch(const Choice& c, std::span<const float> logits) {
   setup.layers = layers_;
   setup.delimiters = &bp.delimiters;
   setup.stop_at_eog = opt_.stop_at_eog;
-  RolloutHost host(setup, *cache_, best_cache_);
+  return setup;
+}
+
+// Rolls the branches out and emits the winner's tokens. False: stopped.
+bool Sequence::Branch(const Choice& c, std::span<const float> logits) {
+  const BranchParams& bp = *policy_->branching();
+  RolloutHost host(RolloutSetupFor(bp), *cache_, best_cache_);
   const int room = cache_->capacity() - cache_->size();
   const int max_len = std::min({bp.max_tokens, room - 1 > 0 ? room - 1 : 1,
                                 opt_.max_tokens - static_cast<int>(result_.tokens.size())});

@@ -115,6 +115,7 @@ class Sequence {
                 const std::optional<AttentionSignals>& carried);
   void BeginInsert(const Choice& c, std::span<const float> logits);
   bool Branch(const Choice& c, std::span<const float> logits);
+  RolloutSetup RolloutSetupFor(const BranchParams& bp) const;
   bool EmitBranchTokens(const BranchEvent& be, int event_index, const Choice& c,
                         const std::vector<AttentionSignals>& attn);
   void AcceptToken(const Choice& c, std::span<const float> logits);
