@@ -21,7 +21,7 @@ build/apps/cli/entropix pull qwen2.5-coder-1.5b
 export ENTROPIX_REQUIRE_MODELS=${ENTROPIX_REQUIRE_MODELS:-1}
 (cd build && ctest --output-on-failure -j2)
 
-echo "== sanitizer build (ASan + UBSan): the whole suite =="
+echo "== ${SECONDS}s: sanitizer build (ASan + UBSan): the whole suite =="
 cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DENTROPIX_SANITIZE=ON \
   -DENTROPIX_BUILD_BENCH=OFF >/dev/null
 cmake --build build-asan
@@ -32,7 +32,7 @@ export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 (cd build-asan && ctest --output-on-failure -j2 -E '^test_model$')
 build-asan/tests/unit/model/test_model --gtest_brief=1 --gtest_filter='-*Qwen*'
 
-echo "== ThreadSanitizer: thread pool and the multi-threaded session =="
+echo "== ${SECONDS}s: ThreadSanitizer: thread pool and the multi-threaded session =="
 cmake -S . -B build-tsan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DENTROPIX_TSAN=ON \
   -DENTROPIX_BUILD_BENCH=OFF >/dev/null
 cmake --build build-tsan --target test_threading test_runtime
@@ -40,5 +40,6 @@ TSAN_OPTIONS=${TSAN_OPTIONS:-halt_on_error=1} build-tsan/tests/unit/threading/te
 TSAN_OPTIONS=${TSAN_OPTIONS:-halt_on_error=1} build-tsan/tests/unit/runtime/test_runtime --gtest_brief=1 \
   --gtest_filter='-*DefaultModel*'
 
-echo "== fuzz smoke runs (libFuzzer, clang) =="
+echo "== ${SECONDS}s: fuzz smoke runs (libFuzzer, clang) =="
 scripts/fuzz-smoke.sh "${ENTROPIX_FUZZ_SECONDS:-20}"
+echo "== ${SECONDS}s: all tests passed =="

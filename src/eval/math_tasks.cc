@@ -4,7 +4,7 @@
 #include <optional>
 
 #include "core/error.h"
-#include "eval/answer_extract.h"
+#include "text/answer_extract.h"
 #include "eval/json_fields.h"
 #include "eval/task_data.h"
 #include "runtime/session.h"

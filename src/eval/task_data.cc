@@ -4,7 +4,7 @@
 #include <map>
 
 #include "core/error.h"
-#include "eval/answer_extract.h"
+#include "text/answer_extract.h"
 #include "eval/ifeval_checkers.h"
 #include "eval/json_fields.h"
 

@@ -42,8 +42,18 @@ constexpr int kLanes = 8;
 // order (no FMA; ISO C++ mode does not contract either), so both give
 // bit-identical results. Lane k handles indices i with i % 8 == k.
 
-// Pass 1: max and the lowest index holding it. Each lane keeps its own first
-// maximum; across lanes the lowest index among equal maxima wins.
+// Pass 1: max and the lowest index holding it, and the runner-up: the
+// largest logit at any other index (lowest index among ties), which gives
+// the top-1/top-2 margin without another pass. Each lane keeps its own two
+// best (value, index) pairs in index order; the global runner-up is among
+// the lanes' two best, so the reduction below sees it.
+struct Top2 {
+  float max;
+  size_t arg;
+  float second;        // -inf when there is none (one logit, or all others -inf)
+  int64_t second_arg;  // -1 when there is none
+};
+
 void ReduceArgmax(const float* m, const int32_t* idx, const float* l, size_t i, size_t n,
                   float* max_out, size_t* arg_out) {
   float best = -INFINITY;
@@ -68,23 +78,54 @@ void ReduceArgmax(const float* m, const int32_t* idx, const float* l, size_t i, 
   *arg_out = arg;
 }
 
-void MaxAndArgmaxPortable(const float* l, size_t n, float* max_out, size_t* arg_out) {
-  float m[kLanes];
-  int32_t idx[kLanes];
+// m1/i1: each lane's best; m2/i2: each lane's runner-up; l[i, n): the tail
+// the lanes did not cover.
+void ReduceTop2(const float* m1, const int32_t* i1, const float* m2, const int32_t* i2, const float* l,
+                size_t i, size_t n, Top2* out) {
+  ReduceArgmax(m1, i1, l, i, n, &out->max, &out->arg);
+  float s = -INFINITY;
+  int64_t sa = -1;
+  const int64_t arg = static_cast<int64_t>(out->arg);
+  auto offer = [&](float v, int64_t j) {
+    if (j < 0 || j == arg || v == -INFINITY) return;
+    if (sa < 0 || v > s || (v == s && j < sa)) {
+      s = v;
+      sa = j;
+    }
+  };
   for (int k = 0; k < kLanes; ++k) {
-    m[k] = -INFINITY;
-    idx[k] = -1;
+    offer(m1[k], i1[k]);
+    offer(m2[k], i2[k]);
+  }
+  for (; i < n; ++i) offer(l[i], static_cast<int64_t>(i));
+  out->second = s;
+  out->second_arg = sa;
+}
+
+void Top2Portable(const float* l, size_t n, Top2* out) {
+  float m1[kLanes], m2[kLanes];
+  int32_t i1[kLanes], i2[kLanes];
+  for (int k = 0; k < kLanes; ++k) {
+    m1[k] = m2[k] = -INFINITY;
+    i1[k] = i2[k] = -1;
   }
   size_t i = 0;
   for (; i + kLanes <= n; i += kLanes) {
     for (int k = 0; k < kLanes; ++k) {
-      if (l[i + k] > m[k]) {
-        m[k] = l[i + k];
-        idx[k] = static_cast<int32_t>(i + k);
+      const float v = l[i + k];
+      const int32_t j = static_cast<int32_t>(i + k);
+      if (v > m1[k]) {
+        m2[k] = m1[k];
+        i2[k] = i1[k];
+        m1[k] = v;
+        i1[k] = j;
+      } else if (v > m2[k]) {
+        m2[k] = v;
+        i2[k] = j;
       }
     }
   }
-  ReduceArgmax(m, idx, l, i, n, max_out, arg_out);
+  ReduceTop2(m1, i1, m2, i2, l, i, n, out);
 }
 
 void ReduceMoments(const double* z, const double* s1, const double* s2, double* out3) {
@@ -122,25 +163,35 @@ void FusedMomentsPortable(const float* l, size_t n, float max, double* out3) {
 }
 
 #if defined(__x86_64__)
-__attribute__((target("avx2"))) void MaxAndArgmaxAvx2(const float* l, size_t n, float* max_out,
-                                                      size_t* arg_out) {
-  __m256 m = _mm256_set1_ps(-INFINITY);
-  __m256i idx = _mm256_set1_epi32(-1);
+// Per-lane select of integer lanes: b where mask is set, else a.
+__attribute__((target("avx2"))) inline __m256i BlendIndex(__m256i a, __m256i b, __m256 mask) {
+  return _mm256_castps_si256(_mm256_blendv_ps(_mm256_castsi256_ps(a), _mm256_castsi256_ps(b), mask));
+}
+
+__attribute__((target("avx2"))) void Top2Avx2(const float* l, size_t n, Top2* out) {
+  __m256 m1 = _mm256_set1_ps(-INFINITY), m2 = m1;
+  __m256i i1 = _mm256_set1_epi32(-1), i2 = i1;
   __m256i cur = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
   const __m256i step = _mm256_set1_epi32(kLanes);
   size_t i = 0;
   for (; i + kLanes <= n; i += kLanes) {
     const __m256 v = _mm256_loadu_ps(l + i);
-    const __m256 gt = _mm256_cmp_ps(v, m, _CMP_GT_OQ);
-    m = _mm256_blendv_ps(m, v, gt);
-    idx = _mm256_castps_si256(_mm256_blendv_ps(_mm256_castsi256_ps(idx), _mm256_castsi256_ps(cur), gt));
+    const __m256 gt1 = _mm256_cmp_ps(v, m1, _CMP_GT_OQ);
+    const __m256 gt2 = _mm256_cmp_ps(v, m2, _CMP_GT_OQ);
+    // Runner-up: the old best when v beats it, else v when v beats the runner-up.
+    m2 = _mm256_blendv_ps(_mm256_blendv_ps(m2, v, gt2), m1, gt1);
+    i2 = BlendIndex(BlendIndex(i2, cur, gt2), i1, gt1);
+    m1 = _mm256_blendv_ps(m1, v, gt1);
+    i1 = BlendIndex(i1, cur, gt1);
     cur = _mm256_add_epi32(cur, step);
   }
-  alignas(32) float mm[kLanes];
-  alignas(32) int32_t ii[kLanes];
-  _mm256_store_ps(mm, m);
-  _mm256_store_si256(reinterpret_cast<__m256i*>(ii), idx);
-  ReduceArgmax(mm, ii, l, i, n, max_out, arg_out);
+  alignas(32) float mm1[kLanes], mm2[kLanes];
+  alignas(32) int32_t ii1[kLanes], ii2[kLanes];
+  _mm256_store_ps(mm1, m1);
+  _mm256_store_ps(mm2, m2);
+  _mm256_store_si256(reinterpret_cast<__m256i*>(ii1), i1);
+  _mm256_store_si256(reinterpret_cast<__m256i*>(ii2), i2);
+  ReduceTop2(mm1, ii1, mm2, ii2, l, i, n, out);
 }
 
 __attribute__((target("avx2"))) void FusedMomentsAvx2(const float* l, size_t n, float max, double* out3) {
@@ -195,11 +246,11 @@ const bool kHaveAvx2 = __builtin_cpu_supports("avx2");
 constexpr bool kHaveAvx2 = false;
 #endif
 
-void MaxAndArgmax(const float* l, size_t n, float* max_out, size_t* arg_out) {
+void FindTop2(const float* l, size_t n, Top2* out) {
 #if defined(__x86_64__)
-  if (kHaveAvx2) return MaxAndArgmaxAvx2(l, n, max_out, arg_out);
+  if (kHaveAvx2) return Top2Avx2(l, n, out);
 #endif
-  MaxAndArgmaxPortable(l, n, max_out, arg_out);
+  Top2Portable(l, n, out);
 }
 
 void FusedMoments(const float* l, size_t n, float max, double* out3) {
@@ -213,15 +264,22 @@ void FusedMoments(const float* l, size_t n, float max, double* out3) {
 
 namespace {
 
-LogitStats StatsFromMoments(float max, size_t arg, const double* m) {
+LogitStats StatsFromMoments(const Top2& top, const double* m) {
+  const float max = top.max;
   const double mean_x = m[1] / m[0];
   const double mean_x2 = m[2] / m[0];
   const double log_z = std::log(m[0]);
   constexpr double kLn2 = std::numbers::ln2;
   LogitStats s;
   s.max_logit = max;
-  s.argmax = static_cast<int32_t>(arg);
+  s.argmax = static_cast<int32_t>(top.arg);
   s.log_z = log_z;
+  s.second_logit = top.second;
+  s.second_index = static_cast<int32_t>(top.second_arg);
+  // p1 - p2 from the same Z: both terms go through LogProb, so a tie for the
+  // maximum gives exactly 0.
+  const double p1 = std::exp(s.LogProb(max));
+  s.margin = top.second_arg < 0 ? p1 : p1 - std::exp(s.LogProb(top.second));
   // H_nats = ln Z - E[x]; V_nats = E[x^2] - E[x]^2 (variance of the surprisal).
   s.entropy_bits = std::max(0.0, (log_z - mean_x) / kLn2);
   s.varentropy_bits = std::max(0.0, (mean_x2 - mean_x * mean_x) / (kLn2 * kLn2));
@@ -248,22 +306,20 @@ void CheckFiniteLogits(std::span<const float> logits, bool allow_minus_inf) {
 
 LogitStats ComputeLogitStats(std::span<const float> logits) {
   ENTROPIX_CHECK(!logits.empty());
-  float max;
-  size_t arg;
-  MaxAndArgmax(logits.data(), logits.size(), &max, &arg);
+  Top2 top;
+  FindTop2(logits.data(), logits.size(), &top);
   double m[3];
-  FusedMoments(logits.data(), logits.size(), max, m);
-  return StatsFromMoments(max, arg, m);
+  FusedMoments(logits.data(), logits.size(), top.max, m);
+  return StatsFromMoments(top, m);
 }
 
 LogitStats ComputeLogitStatsPortable(std::span<const float> logits) {
   ENTROPIX_CHECK(!logits.empty());
-  float max;
-  size_t arg;
-  MaxAndArgmaxPortable(logits.data(), logits.size(), &max, &arg);
+  Top2 top;
+  Top2Portable(logits.data(), logits.size(), &top);
   double m[3];
-  FusedMomentsPortable(logits.data(), logits.size(), max, m);
-  return StatsFromMoments(max, arg, m);
+  FusedMomentsPortable(logits.data(), logits.size(), top.max, m);
+  return StatsFromMoments(top, m);
 }
 
 AttentionSignals ComputeAttentionSignals(const AttentionStatsView& st,

@@ -1,12 +1,14 @@
 // Uncertainty signals of one decode step (SAMPLER.md section 2), in bits.
 //
-// Logit signals come from one max pass and one fused pass over the raw
-// logits (temperature 1, full vocabulary): no sort, no second exp pass.
+// Logit signals come from one max pass (which also finds the runner-up
+// logit, for the top-1/top-2 margin) and one fused pass over the raw logits
+// (temperature 1, full vocabulary): no sort, no second exp pass.
 // Attention signals are reduced from the per-layer, per-head statistics the
 // attention kernel records (model/model.h AttentionStats); this library does
 // not depend on the model, so they arrive as plain spans.
 #pragma once
 
+#include <cmath>
 #include <cstdint>
 #include <span>
 
@@ -18,6 +20,15 @@ struct LogitStats {
   float max_logit = 0.0f;
   double log_z = 0.0;            // natural log of sum exp(l - max_logit)
   int32_t argmax = 0;            // lowest index among the largest logits
+  // The runner-up: the largest logit at an index other than argmax (lowest
+  // index among ties; equal to max_logit when the maximum is tied). -inf and
+  // -1 when there is none (one logit, or every other logit is -inf).
+  float second_logit = -INFINITY;
+  int32_t second_index = -1;
+  // p1 - p2: probability of the argmax minus that of the runner-up, in [0, 1]
+  // (CoT-decoding's per-token margin, arXiv 2402.10200). p1 when there is no
+  // runner-up.
+  double margin = 0.0;
 
   // Natural-log probability of `logit` under softmax(logits) at temperature 1.
   double LogProb(float logit) const { return static_cast<double>(logit) - max_logit - log_z; }

@@ -90,10 +90,60 @@ TEST(LogitStats, DispatchedEqualsPortableBitwise) {
     EXPECT_EQ(a.varentropy_bits, b.varentropy_bits) << n;
     EXPECT_EQ(a.log_z, b.log_z) << n;
     EXPECT_EQ(a.argmax, b.argmax) << n;
+    EXPECT_EQ(a.second_logit, b.second_logit) << n;
+    EXPECT_EQ(a.second_index, b.second_index) << n;
+    EXPECT_EQ(a.margin, b.margin) << n;
     if (n > 3) {
       EXPECT_EQ(a.argmax, 1);
+      EXPECT_EQ(a.second_index, n - 2);  // the other copy of the tied maximum
+      EXPECT_EQ(a.margin, 0.0);
     }
   }
+}
+
+// p1 - p2 on hand-made distributions: p = (0.1, 0.6, 0.3) -> 0.6 - 0.3.
+TEST(LogitStats, TopMargin) {
+  const LogitStats s = ComputeLogitStats(LogitsOf({0.1, 0.6, 0.3}));
+  EXPECT_EQ(s.argmax, 1);
+  EXPECT_EQ(s.second_index, 2);
+  EXPECT_NEAR(s.margin, 0.3, 1e-6);
+  EXPECT_NEAR(s.second_logit, std::log(0.3), 1e-6);
+  // One logit: no runner-up, the margin is p1 = 1.
+  const LogitStats one = ComputeLogitStats(std::vector<float>{2.0f});
+  EXPECT_EQ(one.second_index, -1);
+  EXPECT_NEAR(one.margin, 1.0, 1e-12);
+  // Every other logit masked: no runner-up either.
+  const LogitStats masked = ComputeLogitStats(std::vector<float>{-INFINITY, 1.0f, -INFINITY});
+  EXPECT_EQ(masked.second_index, -1);
+  EXPECT_NEAR(masked.margin, 1.0, 1e-12);
+}
+
+// The runner-up may sit in any lane, in the same lane as the maximum, or in
+// the tail the 8 lanes do not cover: compare with a plain scan at many sizes
+// and positions, dispatched and portable alike.
+TEST(LogitStats, RunnerUpAnywhere) {
+  for (int n : {2, 7, 8, 9, 16, 17, 23, 40}) {
+    for (int a = 0; a < n; ++a) {
+      for (int b = 0; b < n; ++b) {
+        if (a == b) continue;
+        std::vector<float> l(n, 0.0f);
+        for (int i = 0; i < n; ++i) l[i] = static_cast<float>((i * 7) % 5) * 0.1f;  // all < 1
+        l[a] = 3.0f;
+        l[b] = 2.0f;
+        for (const LogitStats& s : {ComputeLogitStats(l), ComputeLogitStatsPortable(l)}) {
+          ASSERT_EQ(s.argmax, a) << n << " " << a << " " << b;
+          ASSERT_EQ(s.second_index, b) << n << " " << a << " " << b;
+          ASSERT_EQ(s.second_logit, 2.0f);
+        }
+      }
+    }
+  }
+  // Ties for the runner-up go to the lowest index, wherever it lies.
+  std::vector<float> l(19, 0.0f);
+  l[12] = 5.0f;
+  l[17] = l[3] = l[9] = 4.0f;
+  EXPECT_EQ(ComputeLogitStats(l).second_index, 3);
+  EXPECT_EQ(ComputeLogitStatsPortable(l).second_index, 3);
 }
 
 TEST(AttentionSignals, ChosenLayerAndMean) {

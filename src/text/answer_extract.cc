@@ -1,4 +1,4 @@
-#include "eval/answer_extract.h"
+#include "text/answer_extract.h"
 
 #include <algorithm>
 #include <cctype>
@@ -231,16 +231,16 @@ bool OperatorFollows(std::string_view s, size_t end) {
 
 // The number a marker's text holds: its first value, unless an operator
 // follows it, in which case the value after the last '=' ("2 \times 3 = 6"),
-// if any.
-std::optional<Value> SegmentValue(std::string_view seg) {
+// if any. Its span is relative to `seg`.
+std::optional<Found> SegmentValue(std::string_view seg) {
   const auto first = NextValue(seg, 0);
   if (!first) return std::nullopt;
-  if (!OperatorFollows(seg, first->end)) return first->value;
+  if (!OperatorFollows(seg, first->end)) return first;
   const size_t eq = seg.rfind('=');
   if (eq == std::string_view::npos || eq < first->end) return std::nullopt;
   const auto after = NextValue(seg, eq + 1);
   if (!after || OperatorFollows(seg, after->end)) return std::nullopt;
-  return after->value;
+  return after;
 }
 
 // ------------------------------------------------------------ markers
@@ -296,26 +296,44 @@ std::vector<MarkerHit> FindMarkers(std::string_view text) {
 }
 
 // LaTeX spellings of a minus sign and thousands separators, made plain:
-// U+2212 -> '-', "1{,}234" and "1\,234" -> "1,234".
-std::string Plain(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
+// U+2212 -> '-', "1{,}234" and "1\,234" -> "1,234". from[k], to[k]: the
+// response bytes [from, to) that output byte k came from, so that a span
+// found in the plain text maps back to the response.
+struct PlainText {
+  std::string text;
+  std::vector<size_t> from, to;
+};
+
+PlainText Plain(std::string_view text) {
+  PlainText out;
+  out.text.reserve(text.size());
+  auto emit = [&](char c, size_t at, size_t len) {
+    out.text += c;
+    out.from.push_back(at);
+    out.to.push_back(at + len);
+  };
   for (size_t i = 0; i < text.size(); ++i) {
-    const bool after_digit = !out.empty() && IsDigit(out.back());
+    const bool after_digit = !out.text.empty() && IsDigit(out.text.back());
     if (text.substr(i, 3) == "\xE2\x88\x92") {
-      out += '-';
+      emit('-', i, 3);
       i += 2;
     } else if (after_digit && (text.substr(i, 3) == "{,}") && i + 3 < text.size() && IsDigit(text[i + 3])) {
-      out += ',';
+      emit(',', i, 3);
       i += 2;
     } else if (after_digit && text.substr(i, 2) == "\\," && i + 2 < text.size() && IsDigit(text[i + 2])) {
-      out += ',';
+      emit(',', i, 2);
       i += 1;
     } else {
-      out += text[i];
+      emit(text[i], i, 1);
     }
   }
   return out;
+}
+
+// Sets the answer's span in the response from a span [b, e) of the plain text.
+void SetSpan(const PlainText& plain, size_t b, size_t e, FinalAnswer* answer) {
+  answer->begin = plain.from[b];
+  answer->end = plain.to[e - 1];
 }
 
 }  // namespace
@@ -381,17 +399,23 @@ const char* AnswerMarkerName(AnswerMarker marker) {
 }
 
 FinalAnswer ExtractFinalAnswer(std::string_view response) {
-  const std::string text = Plain(response);
+  const PlainText plain = Plain(response);
+  const std::string& text = plain.text;
   FinalAnswer answer;
   for (const MarkerHit& hit : FindMarkers(text)) {
     if (auto v = SegmentValue(hit.segment)) {
       answer.marker = hit.kind;
-      answer.strict = v->text;
-      answer.flexible = v->text;
+      answer.strict = v->value.text;
+      answer.flexible = v->value.text;
+      const size_t base = static_cast<size_t>(hit.segment.data() - text.data());
+      SetSpan(plain, base + v->begin, base + v->end, &answer);
       return answer;
     }
   }
-  for (auto f = NextValue(text, 0); f; f = NextValue(text, f->end)) answer.flexible = f->value.text;
+  for (auto f = NextValue(text, 0); f; f = NextValue(text, f->end)) {
+    answer.flexible = f->value.text;
+    SetSpan(plain, f->begin, f->end, &answer);
+  }
   return answer;
 }
 
