@@ -3,7 +3,7 @@
 // each, and keep the best.
 //
 // The algorithm is separate from the model: a BranchHost feeds tokens and
-// saves/restores the sequence state. The session's host (runtime/session.cc)
+// saves/restores the sequence state. The session's host (runtime/rollout.cc)
 // rolls every branch out in the main KV cache, copies the running best's own
 // positions into a second cache (KvCache::CopyFrom from the branch point) and
 // copies the winner back at the end: no replay forward passes, and only
