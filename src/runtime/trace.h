@@ -11,7 +11,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
-#include "runtime/session.h"
+#include "runtime/generation.h"
 
 namespace entropix {
 
