@@ -234,6 +234,11 @@ EvalRunStats RunEvaluation(const Model& model, const Tokenizer& tokenizer, const
   SamplerRegistry registry(o.out_dir);
   std::vector<RunSampler> run;
   for (const auto& s : samplers) {
+    // The runner decodes one trace per generation; a vote spec would silently run as greedy.
+    if (s.vote) {
+      throw Error(ErrorCode::kInvalidArgument,
+                  "sampler '" + s.label + "': vote runs several traces, which eval does not run yet; use `run --sampler vote`");
+    }
     RunSampler rs;
     rs.spec = &s;
     rs.policy = MakePolicy(s.config, &tokenizer);
