@@ -66,13 +66,17 @@ class VoteReport {
       if (trace_) trace_->Write(nlohmann::json::parse(VoteEventToJson(e)));
       if (e.kind == VoteEvent::Kind::kTraceStarted) started_[e.trace_id] = e;
       if (e.kind == VoteEvent::Kind::kTraceFinished) TraceFinished(s, e);
-      if (e.kind == VoteEvent::Kind::kVote) last_vote_ = e;
+      if (e.kind == VoteEvent::Kind::kVote) {
+        std::fprintf(stderr, "[vote over %d traces: leader %s, share %.2f]\n", e.traces,
+                     OneLine(AnswerText(e.answer), 32).c_str(), e.leader_share);
+        last_vote_ = e;
+      }
     }
   }
 
   // The vote table: each answer's traces and weight, from the last vote.
   void PrintTable() const {
-    if (!last_vote_) return;
+    if (!last_vote_) return;  // the first trace passed the gate: nothing was voted on
     std::map<std::string, std::pair<int, double>> totals;  // answer -> (traces, weight)
     double all = 0.0;
     for (const BallotResult& b : last_vote_->ballots) {
@@ -83,6 +87,7 @@ class VoteReport {
       all += b.weight;
     }
     std::fprintf(stderr, "[vote] %-16s %6s %9s %6s\n", "answer", "traces", "weight", "share");
+    if (totals.empty()) std::fprintf(stderr, "[vote] (no trace has an answer: best-of-N by trace confidence)\n");
     for (const auto& [answer, t] : totals) {
       std::fprintf(stderr, "[vote] %-16s %6d %9.4f %6.2f\n", OneLine(answer, 16).c_str(), t.first, t.second,
                    all > 0 ? t.second / all : 0.0);
@@ -191,6 +196,7 @@ int RunVoteCommand(const RunArgs& a, VoteProfile profile) {
     report.Update(strategy);
     if (cancel.requested()) break;  // Ctrl-C: report what finished, decode no more forks
   }
+  report.Update(strategy);  // the last vote and the stop
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 
   if (!strategy.stopped()) {  // cancelled between batches: no vote to report
