@@ -87,8 +87,9 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"gsm8k", "ifeval", "arith", "loops"}));
   eval_cmd->add_option("--samplers", eval.samplers,
                        "Comma-separated: greedy, sample, sample@PROFILE (plain sampling at the profile's base), "
-                       "lowT[@PROFILE] (T 0.5, the profile's truncation), entropix[@PROFILE], a profile name or "
-                       "file; LABEL=SPEC files one under another label")
+                       "lowT[@PROFILE] (T 0.5, the profile's truncation), entropix[@PROFILE], vote[@VOTE_PROFILE] "
+                       "(several traces, the chosen one scored), a profile name or file; LABEL=SPEC files one "
+                       "under another label")
       ->capture_default_str();
   eval_cmd->add_option("--split", eval.split,
                        "gsm8k, ifeval: only the items of this declared split (data/splits/TASK.json)")
