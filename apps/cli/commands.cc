@@ -30,6 +30,7 @@
 #include "runtime/session.h"
 #include "runtime/terminal_text.h"
 #include "runtime/trace.h"
+#include "runtime/vote_profiles.h"
 #include "sampling/calibration.h"
 #include "sampling/profile.h"
 #include "store/model_store.h"
@@ -106,7 +107,8 @@ void AddPromptFlags(CLI::App* cmd, PromptArgs& args) {
 
 void AddSamplerFlags(CLI::App* cmd, SamplerArgs& args) {
   cmd->add_option("--sampler", args.sampler,
-                  "greedy | sample | sample@PROFILE | lowT[@PROFILE] | entropix[@PROFILE] (as in eval --samplers; "
+                  "greedy | sample | sample@PROFILE | lowT[@PROFILE] | entropix[@PROFILE] | vote[@VOTE_PROFILE] "
+                  "(as in eval --samplers; "
                   "default: entropix; sample when --temp/--top-k/--top-p/--min-p is given)");
   cmd->add_option("--profile", args.profile,
                   "entropix profile: a JSON file or a built-in name (entropix-g2, entropix-branch, ...; "
@@ -134,8 +136,6 @@ CLI::Validator FiniteRange(double lo, double hi) {
       "FLOAT in " + range.str());
 }
 
-namespace {
-
 // The prompt as tokens: through the chat template for instruct models (or
 // with --chat), raw otherwise. *chat_out: whether the template was applied.
 std::vector<int32_t> BuildPrompt(const Model& model, const Tokenizer& tokenizer, const PromptArgs& a,
@@ -146,6 +146,8 @@ std::vector<int32_t> BuildPrompt(const Model& model, const Tokenizer& tokenizer,
   const PromptFormat format{a.force_raw, a.force_chat, a.chat_template, a.parse_special};
   return EncodeConversation(model, tokenizer, format, messages, chat_out);
 }
+
+namespace {
 
 // The policy configuration of `run` from its flags (see SamplerArgs): the
 // spec parsed as `eval --samplers` parses it, then the sampling flags given
@@ -183,6 +185,8 @@ const char* StateColor(State s, Action a) {
   return "";
 }
 
+}  // namespace
+
 // Checked: a full disk or a closed pipe is an Error, not a silently lost answer.
 void WriteStdout(std::string_view text) {
   errno = 0;
@@ -208,29 +212,25 @@ uint64_t ResolveSeed(int64_t requested) {
 // trace gets its end record, the summary prints, exit 130); SA_RESETHAND
 // restores the default action, so a second Ctrl-C kills as usual. SA_RESTART:
 // a write blocked when the signal arrives resumes instead of failing (EINTR).
+namespace {
 std::atomic<bool> g_sigint{false};
 static_assert(std::atomic<bool>::is_always_lock_free, "set from a signal handler");
 void OnSigint(int) { g_sigint.store(true, std::memory_order_relaxed); }
+}  // namespace
 
-class CancelOnSigint {
- public:
-  CancelOnSigint() {
-    g_sigint.store(false);
-    struct sigaction sa {};
-    sa.sa_handler = OnSigint;
-    sigemptyset(&sa.sa_mask);
-    sa.sa_flags = SA_RESETHAND | SA_RESTART;
-    sigaction(SIGINT, &sa, &previous_);
-  }
-  ~CancelOnSigint() { sigaction(SIGINT, &previous_, nullptr); }
-  CancelOnSigint(const CancelOnSigint&) = delete;
-  CancelOnSigint& operator=(const CancelOnSigint&) = delete;
-  const std::atomic<bool>* flag() const { return &g_sigint; }
-  bool requested() const { return g_sigint.load(); }
+CancelOnSigint::CancelOnSigint() {
+  g_sigint.store(false);
+  struct sigaction sa {};
+  sa.sa_handler = OnSigint;
+  sigemptyset(&sa.sa_mask);
+  sa.sa_flags = SA_RESETHAND | SA_RESTART;
+  sigaction(SIGINT, &sa, &previous_);
+}
+CancelOnSigint::~CancelOnSigint() { sigaction(SIGINT, &previous_, nullptr); }
+const std::atomic<bool>* CancelOnSigint::flag() const { return &g_sigint; }
+bool CancelOnSigint::requested() const { return g_sigint.load(); }
 
- private:
-  struct sigaction previous_ {};
-};
+namespace {
 
 nlohmann::json TraceEndRecord(const GenerationResult& r) {
   const int n = static_cast<int>(r.tokens.size());
@@ -276,7 +276,35 @@ bool UseColor(const std::string& mode) {
 
 }  // namespace
 
+namespace {
+
+// The vote profile of `run --sampler vote[@VPROFILE]` (--vote-profile
+// replaces it, --budget sets its trace budget); nullopt for the one-trace
+// samplers, which the vote flags do not apply to.
+std::optional<VoteProfile> VoteProfileOf(const RunArgs& a) {
+  const std::string& spec = a.sampler.sampler;
+  const bool vote = spec == "vote" || spec.rfind("vote@", 0) == 0;
+  if (!vote) {
+    if (a.budget > 0 || !a.vote_profile.empty()) {
+      throw Error(ErrorCode::kInvalidArgument, "--budget and --vote-profile apply to --sampler vote");
+    }
+    return std::nullopt;
+  }
+  const SamplerArgs& s = a.sampler;
+  if (s.temp_given || s.top_k_given || s.top_p_given || s.min_p_given || !s.profile.empty()) {
+    throw Error(ErrorCode::kInvalidArgument,
+                "--sampler vote takes its sampling settings from its vote profile (--vote-profile), not from "
+                "--temp/--top-k/--top-p/--min-p/--profile");
+  }
+  VoteProfile p = a.vote_profile.empty() ? *ParseSamplerSpec(spec, "").vote : ResolveVoteProfile(a.vote_profile);
+  if (a.budget > 0) p.budget.max_traces = a.budget;
+  return p;
+}
+
+}  // namespace
+
 int RunCommand(const RunArgs& a) {
+  if (std::optional<VoteProfile> vote = VoteProfileOf(a)) return RunVoteCommand(a, std::move(*vote));
   std::string path;
   auto model = LoadModel(a.model, &path);
   auto tokenizer = Tokenizer::FromGguf(model->file());

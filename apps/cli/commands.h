@@ -2,12 +2,18 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
+#include <signal.h>
 
+#include <atomic>
 #include <cstdint>
+#include <optional>
+#include <string_view>
+#include <vector>
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "decoding/vote_profile.h"
 #include "runtime/prompt.h"
 
 namespace entropix {
@@ -62,6 +68,28 @@ struct SamplerArgs {
 };
 void AddSamplerFlags(CLI::App* cmd, SamplerArgs& args);
 
+// Shared by the run commands (commands.cc).
+class Model;
+class Tokenizer;
+std::vector<int32_t> BuildPrompt(const Model& model, const Tokenizer& tokenizer, const PromptArgs& a,
+                                 const std::string& user_text, bool* chat_out);
+void WriteStdout(std::string_view text);  // checked: Error(kIo) on a failed write
+uint64_t ResolveSeed(int64_t requested);  // -1: a random seed, printed to stderr
+// Ctrl-C while it lives: the first sets flag() (generation stops, exit 130);
+// a second one kills as usual.
+class CancelOnSigint {
+ public:
+  CancelOnSigint();
+  ~CancelOnSigint();
+  CancelOnSigint(const CancelOnSigint&) = delete;
+  CancelOnSigint& operator=(const CancelOnSigint&) = delete;
+  const std::atomic<bool>* flag() const;
+  bool requested() const;
+
+ private:
+  struct sigaction previous_ {};
+};
+
 struct RunArgs {
   ModelArgs model;
   PromptArgs prompt_format;
@@ -72,8 +100,12 @@ struct RunArgs {
   std::string trace;        // JSONL trace file ("" = none)
   std::string color = "auto";  // auto | always | never
   bool no_timings = false;
+  int budget = 0;            // vote: traces in all (0: the profile's)
+  std::string vote_profile;  // vote: a JSON file or built-in name ("" = the --sampler spec's)
 };
 int RunCommand(const RunArgs& args);
+// `run --sampler vote` (vote_command.cc).
+int RunVoteCommand(const RunArgs& args, VoteProfile profile);
 
 struct CalibrateArgs {
   ModelArgs model;

@@ -32,6 +32,11 @@ int main(int argc, char** argv) {
   run_cmd->add_option("--color", run.color, "Colour tokens by state: auto (a terminal without NO_COLOR), always, never")
       ->check(CLI::IsMember({"auto", "always", "never"}));
   run_cmd->add_flag("--no-timings", run.no_timings, "Do not print the timing line");
+  run_cmd->add_option("--budget", run.budget, "--sampler vote: traces in all, the first one included "
+                                              "(default: the vote profile's)")
+      ->check(CLI::Range(1, 64));
+  run_cmd->add_option("--vote-profile", run.vote_profile,
+                      "--sampler vote: a vote profile, JSON file or built-in name (vote-default, vote-cot)");
 
   CalibrateArgs cal;
   CLI::App* cal_cmd = app.add_subcommand(
@@ -78,8 +83,9 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"gsm8k", "ifeval", "arith", "loops"}));
   eval_cmd->add_option("--samplers", eval.samplers,
                        "Comma-separated: greedy, sample, sample@PROFILE (plain sampling at the profile's base), "
-                       "lowT[@PROFILE] (T 0.5, the profile's truncation), entropix[@PROFILE], a profile name or "
-                       "file; LABEL=SPEC files one under another label")
+                       "lowT[@PROFILE] (T 0.5, the profile's truncation), entropix[@PROFILE], vote[@VOTE_PROFILE] "
+                       "(several traces, the chosen one scored), a profile name or file; LABEL=SPEC files one "
+                       "under another label")
       ->capture_default_str();
   eval_cmd->add_option("--split", eval.split,
                        "gsm8k, ifeval: only the items of this declared split (data/splits/TASK.json)")

@@ -15,6 +15,7 @@
 #include "eval/engine_version.h"
 #include "eval/json_fields.h"
 #include "eval/sampler_identity.h"
+#include "eval/vote_generation.h"
 #include "model/model.h"
 #include "sampling/profile.h"
 #include "store/progress_bar.h"
@@ -190,6 +191,18 @@ uint64_t DrawSeed(uint64_t item_seed, int draw) {
   return draw == 0 ? item_seed : Mix64(item_seed + 0x9E3779B97F4A7C15ull * static_cast<uint64_t>(draw));
 }
 
+namespace {
+
+// What a vote compares: the number for the math tasks (their own scoring
+// rule); none for open-ended tasks, where the vote falls back to the most
+// confident trace (best-of-N).
+AnswerHook VoteAnswerHook(const Task& task, const VoteProfile& profile) {
+  if (task.name() == "gsm8k" || task.name() == "arith") return MathAnswerHook(profile.answer_require_marker);
+  return [](std::string_view) { return std::optional<Answer>(); };
+}
+
+}  // namespace
+
 int DrawsFor(const SamplerSpec& sampler, int draws) {
   return sampler.config.kind == PolicyKind::kGreedy ? 1 : draws;
 }
@@ -237,12 +250,12 @@ EvalRunStats RunEvaluation(const Model& model, const Tokenizer& tokenizer, const
     RunSampler rs;
     rs.spec = &s;
     rs.policy = MakePolicy(s.config, &tokenizer);
-    rs.sha256 = SamplerParamsSha256(s.config);
+    rs.sha256 = SamplerParamsSha256(s);
     rs.draws = DrawsFor(s, o.draws);
     if (const auto* e = dynamic_cast<const EntropixPolicy*>(rs.policy.get())) {
       rs.pause_tokens = static_cast<int>(e->pause_ids().size());
     }
-    const json params = SamplerParamsJson(s.config);
+    const json params = SamplerParamsJson(s);
     registry.Check(s, rs.sha256, params, existing);
     if (const int n = registry.UncheckedRecords(s, existing); n > 0 && o.progress) {
       std::fprintf(stderr, "eval: note: %d records of '%s' predate parameter hashes; cannot check that they used "
@@ -296,7 +309,13 @@ EvalRunStats RunEvaluation(const Model& model, const Tokenizer& tokenizer, const
         go.policy = rs.policy.get();
         std::string response;
         const auto t0 = std::chrono::steady_clock::now();
-        const GenerationResult r = session.Generate(prompt, go, [&](std::string_view text) {
+        std::optional<VoteGeneration> vote;
+        if (s.vote) {
+          vote = GenerateByVote(model, tokenizer, session.pool(), prompt, *s.vote, VoteAnswerHook(task, *s.vote),
+                                max_tokens, go.seed);
+          response = vote->response;
+        }
+        const GenerationResult r = vote ? vote->result : session.Generate(prompt, go, [&](std::string_view text) {
           response += text;
           return true;
         });
@@ -304,7 +323,7 @@ EvalRunStats RunEvaluation(const Model& model, const Tokenizer& tokenizer, const
         const ItemScore score = task.ScoreGeneration(item, response, r.tokens);
         EvalRecord rec;
         rec.sampler = s.label;
-        rec.policy = rs.policy->name();
+        rec.policy = vote ? "vote" : rs.policy->name();
         rec.item = item.id;
         rec.index = static_cast<int64_t>(index);
         rec.draw = d;
@@ -327,7 +346,8 @@ EvalRunStats RunEvaluation(const Model& model, const Tokenizer& tokenizer, const
         rec.token_ids = r.tokens;
         rec.details = score.details;
         if (s.config.kind == PolicyKind::kEntropix) rec.profile = s.config.profile.name;
-        rec.forward_tokens = ForwardTokenSteps(r, rs.pause_tokens);
+        rec.forward_tokens = vote ? vote->forward_tokens : ForwardTokenSteps(r, rs.pause_tokens);
+        if (vote) rec.profile = s.vote->name;
         rec.sampler_sha256 = rs.sha256;
         rec.engine = engine;
         const std::string line = rec.ToLine();

@@ -34,4 +34,13 @@ std::string SamplerParamsSha256(const PolicyConfig& c) {
   return Sha256::Hex(SamplerParamsJson(c).dump());
 }
 
+json SamplerParamsJson(const SamplerSpec& s) {
+  if (!s.vote) return SamplerParamsJson(s.config);
+  json profile = json::parse(VoteProfileToJson(*s.vote));
+  for (const char* key : {"name", "description", "format"}) profile.erase(key);
+  return {{"policy", "vote"}, {"vote_profile", profile}};
+}
+
+std::string SamplerParamsSha256(const SamplerSpec& s) { return Sha256::Hex(SamplerParamsJson(s).dump()); }
+
 }  // namespace entropix

@@ -10,10 +10,15 @@
 #include <string>
 
 #include "runtime/policy_factory.h"
+#include "runtime/sampler_spec.h"
 
 namespace entropix {
 
 nlohmann::json SamplerParamsJson(const PolicyConfig& config);
 std::string SamplerParamsSha256(const PolicyConfig& config);
+// A spec's identity: its policy's, or for vote its resolved vote profile
+// (without name and description, as for entropix profiles).
+nlohmann::json SamplerParamsJson(const SamplerSpec& spec);
+std::string SamplerParamsSha256(const SamplerSpec& spec);
 
 }  // namespace entropix

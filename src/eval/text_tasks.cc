@@ -208,7 +208,7 @@ void CheckIfevalDetails(const JsonFields& d) {
   }
 }
 
-int TrailingLoopPeriod(const std::vector<int32_t>& t, const LoopRule& rule) {
+int TrailingLoopPeriod(const std::vector<int32_t>& t, const DegenerationRule& rule) {
   const int len = static_cast<int>(t.size());
   for (int n = 1; n <= rule.max_n; ++n) {
     if (n * rule.min_repeats > len) break;

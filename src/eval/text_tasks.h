@@ -19,12 +19,12 @@ void CheckIfevalDetails(const JsonFields& details);
 // (1 <= n <= max_n) repeats back to back at least `min_repeats` times at the
 // end of the generation and the repeated tail covers >= min_tail tokens.
 // Returns the period of the loop (0: none).
-struct LoopRule {
+struct DegenerationRule {
   int max_n = 16;        // longest period checked, in tokens
   int min_repeats = 3;   // back-to-back copies of the n-gram
   int min_tail = 12;     // tokens the repeating tail must cover
 };
-int TrailingLoopPeriod(const std::vector<int32_t>& tokens, const LoopRule& rule = {});
+int TrailingLoopPeriod(const std::vector<int32_t>& tokens, const DegenerationRule& rule = {});
 
 // distinct-n over a set of generations: distinct n-grams / all n-grams
 // (Li et al. 2016), 0 when there are no n-grams.

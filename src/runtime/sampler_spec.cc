@@ -3,13 +3,14 @@
 #include <set>
 
 #include "core/error.h"
+#include "runtime/vote_profiles.h"
 
 namespace entropix {
 namespace {
 
 constexpr const char* kForms =
-    "use greedy, sample, sample@PROFILE, lowT, lowT@PROFILE, entropix, entropix@PROFILE, a profile name or "
-    "file, or LABEL=one of these";
+    "use greedy, sample, sample@PROFILE, lowT, lowT@PROFILE, entropix, entropix@PROFILE, vote, vote@VOTE_PROFILE, a "
+    "profile name or file, or LABEL=one of these";
 
 Profile ProfileOrDefault(const std::string& name, const std::string& default_profile) {
   return ResolveProfile(name.empty() || name == "entropix" ? default_profile : name);
@@ -39,7 +40,7 @@ SamplerSpec ParseSamplerSpec(const std::string& text, const std::string& default
   // Only a keyword before '@' splits the spec: a profile file's path may hold '@' itself.
   size_t at = s.spec.find('@');
   std::string head = s.spec.substr(0, at);
-  if (head != "greedy" && head != "sample" && head != "lowT" && head != "entropix") {
+  if (head != "greedy" && head != "sample" && head != "lowT" && head != "entropix" && head != "vote") {
     at = std::string::npos;
     head = s.spec;
   }
@@ -57,6 +58,9 @@ SamplerSpec ParseSamplerSpec(const std::string& text, const std::string& default
     c.kind = PolicyKind::kSample;
     c.sample = ProfileOrDefault(profile, default_profile).base;
     c.sample.temperature = kLowTemperature;
+  } else if (head == "vote") {
+    c.kind = PolicyKind::kGreedy;
+    s.vote = ResolveVoteProfile(profile.empty() ? kDefaultVoteProfile : profile);
   } else if (head == "entropix") {
     c.kind = PolicyKind::kEntropix;
     c.profile = ProfileOrDefault(profile, default_profile);

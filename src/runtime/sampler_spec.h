@@ -12,6 +12,10 @@
 //                       from "less randomness helps"
 //   entropix            the entropix policy with the default profile
 //   entropix@PROFILE    the entropix policy with PROFILE
+//   vote, vote@VPROFILE gated forking with a confidence-weighted vote over
+//                       several traces (issue 10), with the built-in
+//                       vote-default or VPROFILE (a built-in vote profile
+//                       name or a JSON file; runtime/vote_profiles.h)
 //   PROFILE             the same (a built-in profile name or a JSON file)
 //   LABEL=SPEC          any of the above under another label (e.g. to rerun
 //                       an edited profile beside the old one)
@@ -21,8 +25,11 @@
 // `eval`, --profile or the built-in fitted on the model.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
+
+#include "decoding/vote_profile.h"
 
 #include "runtime/policy_factory.h"
 
@@ -34,7 +41,8 @@ inline constexpr double kLowTemperature = 0.5;
 struct SamplerSpec {
   std::string label;  // the name results are filed under
   std::string spec;   // the spec after any "LABEL="
-  PolicyConfig config;
+  PolicyConfig config;  // vote: the policy of nothing (its traces choose by TokenRule)
+  std::optional<VoteProfile> vote;  // set for vote specs: several traces, not one policy
 };
 
 // Error(kInvalidArgument) naming the spec for an unknown form; profile

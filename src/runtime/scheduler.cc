@@ -55,6 +55,15 @@ int Scheduler::Fork(int parent, int position, const GenerateOptions& options, Te
   return id;
 }
 
+int Scheduler::ForkFinished(const Sequence& parent, int position, const GenerateOptions& options,
+                            TextCallback on_text, std::span<const int32_t> suffix) {
+  // The child's cache is sized like the parent's, which the workspace's rows must hold.
+  ENTROPIX_CHECK(parent.cache() == nullptr || parent.cache()->capacity() <= context_);
+  const int id = next_id_;
+  Admit(parent.Fork(id, position, suffix, options, std::move(on_text)));
+  return id;
+}
+
 void Scheduler::Admit(std::unique_ptr<Sequence> s) {
   ++next_id_;
   held_.push_back(std::move(s));  // ids ascend, so held_ stays in id order

@@ -75,6 +75,10 @@ class Scheduler {
   // id. Error(kInvalidArgument) for an unknown parent or a bad position.
   int Fork(int parent, int position, const GenerateOptions& options, TextCallback on_text = {},
            std::span<const int32_t> suffix = {});
+  // The same for a sequence this scheduler no longer holds: one taken from
+  // TakeFinished with its cache (the vote host forks finished traces).
+  int ForkFinished(const Sequence& parent, int position, const GenerateOptions& options,
+                   TextCallback on_text = {}, std::span<const int32_t> suffix = {});
   // Finishes sequence `id` with StopReason::kCancelled and frees its own
   // cache: now between steps, at the end of the step during one. Unknown or
   // finished ids are ignored.

@@ -247,6 +247,22 @@ TEST(SamplerSpec, LabelsAndErrors) {
   EXPECT_EQ(list[2].config.sample.temperature, 0.5);
 }
 
+// A vote spec is identified by its vote profile, never by the greedy
+// PolicyConfig it carries (a vote must not pass for greedy records).
+TEST(SamplerIdentity, VoteHashFollowsTheVoteProfile) {
+  const SamplerSpec greedy = ParseSamplerSpec("greedy", "entropix-g2");
+  const SamplerSpec vote = ParseSamplerSpec("vote", "entropix-g2");
+  const SamplerSpec cot = ParseSamplerSpec("vote@vote-cot", "entropix-g2");
+  ASSERT_TRUE(vote.vote.has_value());
+  EXPECT_NE(SamplerParamsSha256(vote), SamplerParamsSha256(greedy));
+  EXPECT_NE(SamplerParamsSha256(vote), SamplerParamsSha256(cot));
+  EXPECT_EQ(SamplerParamsSha256(greedy), SamplerParamsSha256(greedy.config));
+  SamplerSpec renamed = vote;
+  renamed.vote->name = "renamed";
+  EXPECT_EQ(SamplerParamsSha256(vote), SamplerParamsSha256(renamed));
+  EXPECT_EQ(SamplerParamsJson(vote)["policy"], "vote");
+}
+
 TEST(SamplerIdentity, HashFollowsDecodingParametersOnly) {
   PolicyConfig a = ParseSamplerSpec("entropix-g2", "entropix-g2").config;
   PolicyConfig b = a;

@@ -1,0 +1,35 @@
+// One eval generation by multi-trace voting (issue 10): the vote strategy's
+// traces on a SchedulerTraceHost, the chosen trace as the response. Its
+// compute is every trace's: prompt prefill per trace started from the prompt
+// plus each trace's forward token-steps (forks reuse their parent's prefix).
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "decoding/answer_hook.h"
+#include "decoding/vote_profile.h"
+#include "runtime/generation.h"
+#include "threading/thread_pool.h"
+
+namespace entropix {
+
+class Model;
+class Tokenizer;
+
+struct VoteGeneration {
+  GenerationResult result;  // of the chosen trace: its tokens and how it ended
+  std::string response;     // the chosen trace's text
+  int64_t forward_tokens = 0;  // over all traces, prompt prefills included
+  int traces = 0;
+  int chosen_trace = 0;
+  std::string stop_reason;  // the strategy's (VoteOutcome::stop_reason)
+};
+
+VoteGeneration GenerateByVote(const Model& model, const Tokenizer& tokenizer, ThreadPool& pool,
+                              std::span<const int32_t> prompt, const VoteProfile& profile, const AnswerHook& hook,
+                              int max_tokens, uint64_t seed);
+
+}  // namespace entropix

@@ -1,0 +1,185 @@
+// The scheduler-backed vote host (runtime/vote_runner.h) on stories260K:
+// the first trace is greedy decoding; a fork keeps its parent's prefix and
+// puts the rule's token at the fork position, chosen from the logits there
+// (checked against an independent Session::Feed of the same tokens); forks
+// run together in one batch give exactly what each gives alone, in fewer
+// scheduler steps; results do not depend on the thread count, and neither
+// does a whole vote.
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "decoding/trace_host.h"
+#include "decoding/vote_strategy.h"
+#include "runtime/session.h"
+#include "runtime/vote_runner.h"
+#include "sampling/metrics.h"
+#include "test_models.h"
+
+namespace entropix {
+namespace {
+
+using test_models::Load;
+using test_models::Loaded;
+
+constexpr int kMaxTokens = 24;
+
+const Loaded& Stories() {
+  static const Loaded m = Load(test_models::StoriesPath());
+  return m;
+}
+
+std::vector<int32_t> Prompt() { return Stories().tokenizer->Encode("Once upon a time", true, false); }
+
+TraceRequest Greedy() {
+  TraceRequest r;
+  r.id = 0;
+  r.origin = "greedy";
+  return r;
+}
+
+TraceRequest Fork(int id, int position, TokenRule first, uint64_t seed = 0) {
+  TraceRequest r;
+  r.id = id;
+  r.parent = 0;
+  r.fork_position = position;
+  r.first = first;
+  r.seed = seed;
+  r.origin = "test";
+  return r;
+}
+
+TokenRule Ranked(int rank) {
+  TokenRule t;
+  t.kind = TokenRule::Kind::kRanked;
+  t.rank = rank;
+  return t;
+}
+
+TokenRule SampledWithoutGreedy() {
+  TokenRule t;
+  t.kind = TokenRule::Kind::kSample;
+  t.exclude_greedy = true;
+  t.params = SamplingParams{1.0, 0, 1.0, 0.0};
+  return t;
+}
+
+std::vector<TraceRequest> Forks() {
+  return {Fork(1, 0, Ranked(2)), Fork(2, 3, Ranked(2)), Fork(3, 5, SampledWithoutGreedy(), 7)};
+}
+
+struct Host {
+  explicit Host(int threads) : pool(threads) {
+    VoteHostOptions o;
+    o.max_tokens = kMaxTokens;
+    host = std::make_unique<SchedulerTraceHost>(*Stories().model, *Stories().tokenizer, pool, Prompt(), o);
+  }
+  ThreadPool pool;
+  std::unique_ptr<SchedulerTraceHost> host;
+};
+
+void ExpectSame(const TraceResult& a, const TraceResult& b) {
+  EXPECT_EQ(a.id, b.id);
+  EXPECT_EQ(a.tokens, b.tokens) << "trace " << a.id;
+  EXPECT_EQ(a.pieces, b.pieces) << "trace " << a.id;
+  EXPECT_EQ(a.held_bytes, b.held_bytes);
+  EXPECT_EQ(a.entropy_bits, b.entropy_bits);  // bitwise
+  EXPECT_EQ(a.margin, b.margin);
+  EXPECT_EQ(a.logprob, b.logprob);
+  EXPECT_EQ(a.end, b.end);
+  EXPECT_EQ(a.forward_tokens, b.forward_tokens);
+}
+
+TEST(SchedulerTraceHost, FirstTraceIsGreedyDecoding) {
+  Host h(1);
+  const std::vector<TraceResult> r = h.host->RunBatch({Greedy()});
+  ASSERT_EQ(r.size(), 1u);
+  Session s(*Stories().model, Stories().tokenizer.get(), SessionOptions{1, 256, 32});
+  GenerateOptions go;
+  go.max_tokens = kMaxTokens;
+  const GenerationResult g = s.Generate(Prompt(), go, {});
+  EXPECT_EQ(r[0].tokens, g.tokens);
+  ASSERT_EQ(r[0].entropy_bits.size(), g.tokens.size());
+  EXPECT_EQ(r[0].forward_tokens, g.forward_passes);
+  EXPECT_EQ(r[0].end, TraceEnd::kLength);
+}
+
+TEST(SchedulerTraceHost, ForkKeepsThePrefixAndTakesTheRunnerUpFromTheLogitsThere) {
+  Host h(1);
+  const TraceResult greedy = h.host->RunBatch({Greedy()})[0];
+  const int p = 3;
+  const TraceResult fork = h.host->RunBatch({Fork(1, p, Ranked(2))})[0];
+  ASSERT_GT(fork.tokens.size(), static_cast<size_t>(p));
+  EXPECT_TRUE(std::equal(greedy.tokens.begin(), greedy.tokens.begin() + p, fork.tokens.begin()));
+  EXPECT_TRUE(std::equal(greedy.entropy_bits.begin(), greedy.entropy_bits.begin() + p, fork.entropy_bits.begin()));
+  // Independently: the logits after the prompt and the greedy prefix.
+  Session s(*Stories().model, Stories().tokenizer.get(), SessionOptions{1, 256, 32});
+  std::vector<int32_t> context = Prompt();
+  context.insert(context.end(), greedy.tokens.begin(), greedy.tokens.begin() + p);
+  const std::span<const float> logits = s.Feed(context);
+  const LogitStats ls = ComputeLogitStats(logits);
+  EXPECT_EQ(ls.argmax, greedy.tokens[p]);
+  EXPECT_EQ(fork.tokens[p], ls.second_index);
+  EXPECT_NE(fork.tokens[p], greedy.tokens[p]);
+  EXPECT_FLOAT_EQ(fork.entropy_bits[p], static_cast<float>(ls.entropy_bits));
+  EXPECT_EQ(fork.entropy_bits[p], greedy.entropy_bits[p]);  // the same distribution, re-derived bitwise
+  // The whole response counts against the cap; the re-fed token is a step.
+  EXPECT_EQ(fork.tokens.size(), static_cast<size_t>(kMaxTokens));
+  EXPECT_EQ(fork.forward_tokens, kMaxTokens - p);
+}
+
+TEST(SchedulerTraceHost, ForksBatchedEqualForksAlone) {
+  Host batched(1), alone(1);
+  const TraceResult g1 = batched.host->RunBatch({Greedy()})[0];
+  const TraceResult g2 = alone.host->RunBatch({Greedy()})[0];
+  ExpectSame(g1, g2);
+  const int steps_before = batched.host->steps();
+  const std::vector<TraceResult> together = batched.host->RunBatch(Forks());
+  const int batched_steps = batched.host->steps() - steps_before;
+  int alone_steps = 0;
+  for (const TraceRequest& f : Forks()) {
+    const int before = alone.host->steps();
+    const std::vector<TraceResult> one = alone.host->RunBatch({f});
+    alone_steps += alone.host->steps() - before;
+    ASSERT_EQ(together.size(), Forks().size());
+    ExpectSame(together[f.id - 1], one[0]);
+  }
+  // The forks really shared steps (one ForwardBatch for all of them).
+  EXPECT_LT(batched_steps, alone_steps);
+}
+
+TEST(SchedulerTraceHost, SameResultsAtOneAndTwoThreads) {
+  Host one(1), two(2);
+  ExpectSame(one.host->RunBatch({Greedy()})[0], two.host->RunBatch({Greedy()})[0]);
+  const std::vector<TraceResult> a = one.host->RunBatch(Forks());
+  const std::vector<TraceResult> b = two.host->RunBatch(Forks());
+  ASSERT_EQ(a.size(), b.size());
+  for (size_t i = 0; i < a.size(); ++i) ExpectSame(a[i], b[i]);
+}
+
+// A whole vote with forks forced (a gate no trace passes): the same events
+// at 1 and 2 threads, and forks did run.
+std::vector<std::string> VoteEvents(int threads) {
+  Host h(threads);
+  VoteProfile p;
+  p.gate.trace_confidence = 1e9;
+  p.budget.max_traces = 4;
+  p.budget.batch = 3;
+  VoteStrategy s(p, MathAnswerHook(false), 42);
+  RunVote(s, *h.host);
+  std::vector<std::string> out;
+  for (const VoteEvent& e : s.events()) out.push_back(VoteEventToJson(e));
+  return out;
+}
+
+TEST(SchedulerTraceHost, VoteIsDeterministicAcrossThreadCounts) {
+  const std::vector<std::string> a = VoteEvents(1);
+  EXPECT_EQ(a, VoteEvents(2));
+  int started = 0;  // the greedy trace and three forks (max_traces 4)
+  for (const std::string& e : a) started += e.find("\"trace_started\"") != std::string::npos;
+  EXPECT_EQ(started, 4);
+}
+
+}  // namespace
+}  // namespace entropix
