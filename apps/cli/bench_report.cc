@@ -44,9 +44,9 @@ BenchModelFacts DescribeModel(const Model& model, const std::string& path) {
   const WeightView& embd = model.weights().token_embd;
   f.step_weight_bytes = f.file_bytes;
   if (!model.config().tied_output) f.step_weight_bytes -= static_cast<uint64_t>(embd.rows) * embd.row_bytes;
-  const KvCache probe = model.NewCache(1);
-  f.kv_bytes_per_position = probe.bytes();
+  // Keys and values of every layer, stored as float32 (KvCache).
   f.kv_values_per_position = 2 * static_cast<uint64_t>(model.config().n_layers) * model.config().kv_dim();
+  f.kv_bytes_per_position = f.kv_values_per_position * sizeof(float);
   return f;
 }
 
