@@ -81,6 +81,14 @@ struct KernelTable {
                         int64_t n_cols, const void* xq, size_t xq_stride, int64_t n_tokens,
                         float* y, int64_t y_stride);
 
+  // Attention's weighted sum of value rows: for i in [0, n),
+  //   out[i] += p[0] * v[0][i]; out[i] += p[1] * v[1][i]; ... (rows in order)
+  // where row r starts at v + r * v_stride floats. Each step is a rounded
+  // multiply then a rounded add (never fused), so every ISA gives the same
+  // bits as the scalar loop.
+  void (*accumulate_rows)(const float* p, const float* v, size_t v_stride, int64_t n_rows,
+                          int64_t n, float* out);
+
   // Dispatch on precision.
   void Prepare(ActPrecision p, GgmlType weight_type, const float* x, void* dst, int64_t n) const {
     (p == ActPrecision::kF32 ? prepare_f32act : quantize_activation)(weight_type, x, dst, n);

@@ -375,13 +375,13 @@ void Model::AttendOne(int layer, int64_t task, Workspace& ws) const {
   const float inv = static_cast<float>(1.0 / sum);
   float* out = ws.attn_.data() + static_cast<size_t>(t) * qd + h * hd;
   std::fill(out, out + hd, 0.0f);
+  for (int j = 0; j < n_pos; ++j) p[j] *= inv;
+  // out = sum_j p[j] * V[j], page run by page run, in position order (the
+  // SIMD kernel keeps `out` in registers; same bits as the scalar loop).
   for (int j = 0; j < n_pos;) {
     const int run = std::min(cache.Run(j), n_pos - j);
-    const float* v = cache.value(layer, j) + kvh * hd;
-    for (int r = 0; r < run; ++r, ++j, v += kvd) {
-      p[j] *= inv;
-      for (int i = 0; i < hd; ++i) out[i] += p[j] * v[i];
-    }
+    k.accumulate_rows(p + j, cache.value(layer, j) + kvh * hd, kvd, run, hd, out);
+    j += run;
   }
   if (row.stats) {
     // Entropy and varentropy of this head's distribution, in bits.

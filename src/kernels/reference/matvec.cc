@@ -358,4 +358,12 @@ void MatvecF32ActRef(GgmlType type, const void* w, size_t row_bytes, int64_t n_r
   }
 }
 
+void AccumulateRowsRef(const float* p, const float* v, size_t v_stride, int64_t n_rows,
+                       int64_t n, float* out) {
+  for (int64_t r = 0; r < n_rows; ++r) {
+    const float* row = v + static_cast<size_t>(r) * v_stride;
+    for (int64_t i = 0; i < n; ++i) out[i] += p[r] * row[i];
+  }
+}
+
 }  // namespace entropix

@@ -26,6 +26,8 @@ void MatvecRef(GgmlType weight_type, const void* w, size_t row_bytes, int64_t n_
 
 // Float-activation path (ActPrecision::kF32). x -> x followed by the per-32
 // sums (see ActivationBytes).
+void AccumulateRowsRef(const float* p, const float* v, size_t v_stride, int64_t n_rows,
+                       int64_t n, float* out);
 void PrepareF32ActRef(GgmlType weight_type, const float* x, void* dst, int64_t n);
 // y[r] = dot(row r, x) with x in the kF32 layout. Specification: per block,
 // the dequantised value of every weight (d*q + m, d*(q - 8), d*sc*q - dmin*m,

@@ -140,4 +140,25 @@ void MatmulF32ActAvx2(GgmlType weight_type, const void* w, size_t row_bytes, int
                       y_stride);
 }
 
+// 32 columns of `out` stay in four registers while every row is added; the
+// remaining columns (n % 32) run as the scalar loop. Multiply, then add: no
+// FMA, so the bits equal the scalar reference's.
+void AccumulateRowsAvx2(const float* p, const float* v, size_t v_stride, int64_t n_rows,
+                        int64_t n, float* out) {
+  int64_t c = 0;
+  for (; c + 32 <= n; c += 32) {
+    __m256 acc[4];
+    for (int k = 0; k < 4; ++k) acc[k] = _mm256_loadu_ps(out + c + 8 * k);
+    for (int64_t r = 0; r < n_rows; ++r) {
+      const __m256 w = _mm256_set1_ps(p[r]);
+      const float* row = v + static_cast<size_t>(r) * v_stride + c;
+      for (int k = 0; k < 4; ++k) {
+        acc[k] = _mm256_add_ps(acc[k], _mm256_mul_ps(w, _mm256_loadu_ps(row + 8 * k)));
+      }
+    }
+    for (int k = 0; k < 4; ++k) _mm256_storeu_ps(out + c + 8 * k, acc[k]);
+  }
+  if (c < n) AccumulateRowsRef(p, v + c, v_stride, n_rows, n - c, out + c);
+}
+
 }  // namespace entropix

@@ -126,4 +126,29 @@ void MatmulF32ActAvx512(GgmlType weight_type, const void* w, size_t row_bytes, i
                       y_stride);
 }
 
+// Up to 64 columns of `out` stay in four registers while every row is
+// added; the last partial vector is masked. Multiply, then add: no FMA, so
+// the bits equal the scalar reference's.
+void AccumulateRowsAvx512(const float* p, const float* v, size_t v_stride, int64_t n_rows,
+                          int64_t n, float* out) {
+  for (int64_t c = 0; c < n; c += 64) {
+    __mmask16 m[4];
+    __m512 acc[4];
+    for (int k = 0; k < 4; ++k) {
+      const int64_t left = n - c - 16 * k;
+      m[k] = left >= 16 ? __mmask16(0xFFFF)
+                        : left <= 0 ? __mmask16(0) : static_cast<__mmask16>((1u << left) - 1);
+      acc[k] = _mm512_maskz_loadu_ps(m[k], out + c + 16 * k);
+    }
+    for (int64_t r = 0; r < n_rows; ++r) {
+      const __m512 w = _mm512_set1_ps(p[r]);
+      const float* row = v + static_cast<size_t>(r) * v_stride + c;
+      for (int k = 0; k < 4; ++k) {
+        acc[k] = _mm512_add_ps(acc[k], _mm512_mul_ps(w, _mm512_maskz_loadu_ps(m[k], row + 16 * k)));
+      }
+    }
+    for (int k = 0; k < 4; ++k) _mm512_mask_storeu_ps(out + c + 16 * k, m[k], acc[k]);
+  }
+}
+
 }  // namespace entropix

@@ -29,6 +29,9 @@ void MatmulF32ActAvx2(GgmlType weight_type, const void* w, size_t row_bytes, int
                       int64_t n_cols, const void* xq, size_t xq_stride, int64_t n_tokens,
                       float* y, int64_t y_stride);
 
+void AccumulateRowsAvx2(const float* p, const float* v, size_t v_stride, int64_t n_rows,
+                        int64_t n, float* out);
+
 // AVX-512 F/BW/VL/DQ + VNNI (plus the AVX2 set).
 void QuantizeActivationAvx512(GgmlType weight_type, const float* x, void* dst, int64_t n);
 void MatvecAvx512(GgmlType weight_type, const void* w, size_t row_bytes, int64_t n_rows,
@@ -44,5 +47,8 @@ void MatmulAvx512(GgmlType weight_type, const void* w, size_t row_bytes, int64_t
 void MatmulF32ActAvx512(GgmlType weight_type, const void* w, size_t row_bytes, int64_t n_rows,
                       int64_t n_cols, const void* xq, size_t xq_stride, int64_t n_tokens,
                       float* y, int64_t y_stride);
+
+void AccumulateRowsAvx512(const float* p, const float* v, size_t v_stride, int64_t n_rows,
+                          int64_t n, float* out);
 
 }  // namespace entropix
