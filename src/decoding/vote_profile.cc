@@ -3,10 +3,12 @@
 #include <cmath>
 #include <limits>
 #include <nlohmann/json.hpp>
+#include <type_traits>
 #include <set>
 #include <utility>
 
 #include "core/error.h"
+#include "sampling/json_read.h"
 
 namespace entropix {
 namespace {
@@ -94,33 +96,20 @@ void VisitFields(P& p, F&& f) {
   f("loop", "min_tail", p.loop.min_tail);
 }
 
+std::string What(std::string_view source) { return "vote profile " + std::string(source); }
+
 [[noreturn]] void Bad(std::string_view source, const std::string& what) {
-  throw Error(ErrorCode::kCorruptFile, "vote profile " + std::string(source) + ": " + what);
+  json_read::Fail(What(source), what);
 }
 
-void ReadField(const json& v, bool& out, std::string_view source, const std::string& key) {
-  if (!v.is_boolean()) Bad(source, key + " must be true or false");
-  out = v.get<bool>();
-}
-
-void ReadField(const json& v, int& out, std::string_view source, const std::string& key) {
-  if (!v.is_number_integer()) Bad(source, key + " must be an integer");
-  // Checked before narrowing: 4294967297 must not pass as 1.
-  const bool fits = v.is_number_unsigned()
-                        ? v.get<uint64_t>() <= static_cast<uint64_t>(std::numeric_limits<int>::max())
-                        : v.get<int64_t>() >= std::numeric_limits<int>::min() &&
-                              v.get<int64_t>() <= std::numeric_limits<int>::max();
-  if (!fits) Bad(source, key + " is out of range (" + v.dump() + ")");
-  out = static_cast<int>(v.get<int64_t>());
-}
-
-void ReadField(const json& v, double& out, std::string_view source, const std::string& key) {
-  if (!v.is_number()) Bad(source, key + " must be a number");
-  out = v.get<double>();
-  if (!std::isfinite(out)) Bad(source, key + " must be finite");
+template <class T>
+  requires(std::is_same_v<T, bool> || std::is_same_v<T, int> || std::is_same_v<T, double>)
+void ReadField(const json& v, T& out, std::string_view source, const std::string& key) {
+  json_read::Read(v, out, What(source), key);
 }
 
 template <class E>
+  requires std::is_enum_v<E>
 void ReadField(const json& v, E& out, std::string_view source, const std::string& key) {
   std::string names;
   for (const auto& [e, n] : EnumNames<E>::kAll) {
@@ -166,21 +155,10 @@ void Validate(const VoteProfile& p, std::string_view source) {
   need(p.loop.min_tail >= 1, "loop.min_tail must be >= 1");
 }
 
-json ParseObject(std::string_view text, std::string_view source) {
-  json j;
-  try {
-    j = json::parse(text);
-  } catch (const json::exception& e) {
-    Bad(source, std::string("not valid JSON: ") + e.what());
-  }
-  if (!j.is_object()) Bad(source, "the top level must be a JSON object");
-  return j;
-}
-
 }  // namespace
 
 VoteProfile ParseVoteProfile(std::string_view text, std::string_view source) {
-  const json j = ParseObject(text, source);
+  const json j = json_read::ParseObject(text, What(source));
   VoteProfile p;
   std::set<std::string> sections = {"format", "name", "description"};
   std::set<std::string> known;

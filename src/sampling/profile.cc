@@ -10,6 +10,7 @@
 
 #include "core/error.h"
 #include "sampling/builtin_profiles.h"
+#include "sampling/json_read.h"
 
 namespace entropix {
 namespace {
@@ -89,28 +90,14 @@ bool IsStateSection(std::string_view s) {
 }
 
 [[noreturn]] void Bad(std::string_view source, const std::string& what) {
-  throw Error(ErrorCode::kCorruptFile, "profile " + std::string(source) + ": " + what);
+  json_read::Fail("profile " + std::string(source), what);
 }
 
 template <class T>
 void Read(const json& v, T& out, std::string_view source, const std::string& key) {
   try {
-    if constexpr (std::is_same_v<T, bool>) {
-      if (!v.is_boolean()) Bad(source, key + " must be true or false");
-      out = v.get<bool>();
-    } else if constexpr (std::is_same_v<T, int>) {
-      if (!v.is_number_integer()) Bad(source, key + " must be an integer");
-      // get<int>() would truncate: 4294967297 must not pass as 1.
-      const bool fits = v.is_number_unsigned()
-                            ? v.get<uint64_t>() <= static_cast<uint64_t>(std::numeric_limits<int>::max())
-                            : v.get<int64_t>() >= std::numeric_limits<int>::min() &&
-                                  v.get<int64_t>() <= std::numeric_limits<int>::max();
-      if (!fits) Bad(source, key + " is out of range (" + v.dump() + ")");
-      out = static_cast<int>(v.get<int64_t>());
-    } else if constexpr (std::is_same_v<T, double>) {
-      if (!v.is_number()) Bad(source, key + " must be a number");
-      out = v.get<double>();
-      if (!std::isfinite(out)) Bad(source, key + " must be finite");
+    if constexpr (std::is_same_v<T, bool> || std::is_same_v<T, int> || std::is_same_v<T, double>) {
+      json_read::Read(v, out, "profile " + std::string(source), key);
     } else if constexpr (std::is_same_v<T, std::string>) {
       if (!v.is_string()) Bad(source, key + " must be a string");
       out = v.get<std::string>();
@@ -162,13 +149,7 @@ void Validate(const Profile& p, std::string_view source) {
 }  // namespace
 
 Profile ParseProfile(std::string_view text, std::string_view source) {
-  json j;
-  try {
-    j = json::parse(text);
-  } catch (const json::exception& e) {
-    Bad(source, std::string("not valid JSON: ") + e.what());
-  }
-  if (!j.is_object()) Bad(source, "the top level must be a JSON object");
+  const json j = json_read::ParseObject(text, "profile " + std::string(source));
   Profile p;
   static const std::set<std::string> kTop = {"format", "name", "description", "units", "policy",
                                              "fitted_on", "base", "thresholds", "coefficients",
