@@ -164,12 +164,12 @@ const KernelTable& GetKernels(Isa isa) {
   static const KernelTable kScalar = {
       Isa::kScalar,     QuantizeActivationRef, MatvecRef,       DequantizeRowRef,
       MatmulTiled<MatvecRef>, PrepareF32ActRef, MatvecF32ActRef, MatmulTiled<MatvecF32ActRef>,
-      AccumulateRowsRef};
+      AccumulateRowsRef, DotRowsRef, ExpSumRef};
 #if defined(ENTROPIX_KERNELS_X86)
   static const KernelTable kAvx2 = {
       Isa::kAvx2,       QuantizeActivationAvx2,   MatvecAvx2,       DequantizeRowAvx2,
       MatmulAvx2,       PrepareF32ActRef,         MatvecF32ActAvx2, MatmulF32ActAvx2,
-      AccumulateRowsAvx2};
+      AccumulateRowsAvx2, DotRowsAvx2, ExpSumAvx2};
   static const KernelTable kAvx512 = {Isa::kAvx512,
                                       QuantizeActivationAvx512,
                                       MatvecAvx512,
@@ -178,7 +178,9 @@ const KernelTable& GetKernels(Isa isa) {
                                       PrepareF32ActRef,
                                       MatvecF32ActAvx512,
                                       MatmulF32ActAvx512,
-                                      AccumulateRowsAvx512};
+                                      AccumulateRowsAvx512,
+                                      DotRowsAvx512,
+                                      ExpSumAvx512};
   if (isa == Isa::kAvx2) return kAvx2;
   if (isa == Isa::kAvx512) return kAvx512;
 #endif

@@ -89,6 +89,21 @@ struct KernelTable {
   void (*accumulate_rows)(const float* p, const float* v, size_t v_stride, int64_t n_rows,
                           int64_t n, float* out);
 
+  // Attention scores of one query head against n_rows key rows:
+  //   out[r] = dot(q, k + r * k_stride) * scale, r in [0, n_rows), n floats each;
+  // returns the largest out[r] (-inf for no rows). The summation order is
+  // fixed, so every ISA gives the scalar reference's bits: 16 lane partials
+  // (lane l: q[l]*k[l] rounded, then fused multiply-adds over l+16, l+32, ...;
+  // 0 past n), reduced as a_l = p_l + p_{l+8}, b_l = a_l + a_{l+4},
+  // (b_0 + b_2) + (b_1 + b_3). The SIMD versions reduce 16 (8) rows at once
+  // with shuffles instead of one horizontal sum per row.
+  float (*dot_rows)(const float* q, const float* k, size_t k_stride, int64_t n_rows, int64_t n,
+                    float scale, float* out);
+  // Softmax numerators: p[j] = exp(p[j] - max) for j in [0, n), returns
+  // their sum (lane j % 16 partials in order, then the dot_rows tree). exp
+  // is attention_order.h's polynomial, the same bits on every ISA.
+  float (*exp_sum)(float* p, int64_t n, float max);
+
   // Dispatch on precision.
   void Prepare(ActPrecision p, GgmlType weight_type, const float* x, void* dst, int64_t n) const {
     (p == ActPrecision::kF32 ? prepare_f32act : quantize_activation)(weight_type, x, dst, n);

@@ -349,30 +349,20 @@ void Model::AttendOne(int layer, int64_t task, Workspace& ws) const {
   const int n_pos = row.pos + 1;
   const float* q = ws.q_.data() + static_cast<size_t>(t) * qd + h * hd;
   float* p = ws.scores_.data() + static_cast<size_t>(task) * ws.capacity_;  // [n_pos]
-  // Scores against this kv head's keys: a matvec over each page's run of
-  // cache rows (stride kv_dim), in the F32 SIMD kernel. The kernel computes
-  // each row alike whatever the run length, so paging changes no bit.
+  // Scaled scores against this kv head's keys, page run by page run (rows
+  // kv_dim apart). The kernel computes each row alike whatever the run
+  // length, so paging changes no bit.
+  float max = -INFINITY;
   for (int j = 0; j < n_pos;) {
     const int run = std::min(cache.Run(j), n_pos - j);
-    k.matvec(GgmlType::F32, cache.key(layer, j) + kvh * hd, static_cast<size_t>(kvd) * sizeof(float),
-             run, hd, q, p + j);
+    max = std::max(max, k.dot_rows(q, cache.key(layer, j) + kvh * hd, kvd, run, hd, scale, p + j));
     j += run;
-  }
-  float max = -INFINITY;
-  for (int j = 0; j < n_pos; ++j) {
-    p[j] *= scale;
-    max = std::max(max, p[j]);
   }
   double abs_sum = 0.0;
   if (row.stats) {
     for (int j = 0; j < n_pos; ++j) abs_sum += std::fabs(p[j]);
   }
-  double sum = 0.0;
-  for (int j = 0; j < n_pos; ++j) {
-    p[j] = std::exp(p[j] - max);
-    sum += p[j];
-  }
-  const float inv = static_cast<float>(1.0 / sum);
+  const float inv = 1.0f / k.exp_sum(p, n_pos, max);
   float* out = ws.attn_.data() + static_cast<size_t>(t) * qd + h * hd;
   std::fill(out, out + hd, 0.0f);
   for (int j = 0; j < n_pos; ++j) p[j] *= inv;

@@ -24,10 +24,17 @@ void QuantizeActivationRef(GgmlType weight_type, const float* x, void* dst, int6
 void MatvecRef(GgmlType weight_type, const void* w, size_t row_bytes, int64_t n_rows,
                int64_t n_cols, const void* xq, float* y);
 
-// Float-activation path (ActPrecision::kF32). x -> x followed by the per-32
-// sums (see ActivationBytes).
+// Attention (kernels.h: dot_rows, exp_sum, accumulate_rows); these are the
+// specification the SIMD versions match bit for bit.
+float DotRowsRef(const float* q, const float* k, size_t k_stride, int64_t n_rows, int64_t n,
+                 float scale, float* out);
+float ExpSumRef(float* p, int64_t n, float max);
+float ExpRef(float x);  // the exp of exp_sum (attention_order.h)
 void AccumulateRowsRef(const float* p, const float* v, size_t v_stride, int64_t n_rows,
                        int64_t n, float* out);
+
+// Float-activation path (ActPrecision::kF32). x -> x followed by the per-32
+// sums (see ActivationBytes).
 void PrepareF32ActRef(GgmlType weight_type, const float* x, void* dst, int64_t n);
 // y[r] = dot(row r, x) with x in the kF32 layout. Specification: per block,
 // the dequantised value of every weight (d*q + m, d*(q - 8), d*sc*q - dmin*m,

@@ -31,6 +31,10 @@ void MatmulF32ActAvx2(GgmlType weight_type, const void* w, size_t row_bytes, int
 
 void AccumulateRowsAvx2(const float* p, const float* v, size_t v_stride, int64_t n_rows,
                         int64_t n, float* out);
+// attention_avx2.cc
+float DotRowsAvx2(const float* q, const float* k, size_t k_stride, int64_t n_rows, int64_t n,
+                  float scale, float* out);
+float ExpSumAvx2(float* p, int64_t n, float max);
 
 // AVX-512 F/BW/VL/DQ + VNNI (plus the AVX2 set).
 void QuantizeActivationAvx512(GgmlType weight_type, const float* x, void* dst, int64_t n);
@@ -50,5 +54,9 @@ void MatmulF32ActAvx512(GgmlType weight_type, const void* w, size_t row_bytes, i
 
 void AccumulateRowsAvx512(const float* p, const float* v, size_t v_stride, int64_t n_rows,
                           int64_t n, float* out);
+// attention_avx512.cc
+float DotRowsAvx512(const float* q, const float* k, size_t k_stride, int64_t n_rows, int64_t n,
+                    float scale, float* out);
+float ExpSumAvx512(float* p, int64_t n, float max);
 
 }  // namespace entropix
