@@ -14,9 +14,18 @@
 // 64 KiB row tiles (what matmul did before the register-tiled kernels), for
 // an old-vs-new comparison in one process.
 //   bench_kernels --benchmark_filter='^matmul' --benchmark_min_time=0.2
+//
+// attention/<new|old>/ISA/d<n>/<hot|cold>: one head's decode attention over
+// n cached positions (SmolLM2: head dim 64, 3 kv heads): scores, softmax,
+// weighted sum of values. "new": the head-major cache (a head's rows
+// contiguous) with the dot_rows + exp_sum kernels; "old": position-major rows
+// (kv_dim = 192 floats apart) with the F32 matvec and scalar scale/max/
+// std::exp loops they replaced. Reports positions per second.
+//   bench_kernels --benchmark_filter='^attention'
 #include <benchmark/benchmark.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
@@ -222,12 +231,73 @@ void RegisterMatmul(const std::vector<Isa>& isas) {
   }
 }
 
+// One head of decode attention over `depth` positions (see the header).
+// cold: rotates through copies of the cache filling ~200 MB (keys and
+// values stream from DRAM as in a real decode step); hot: one copy.
+void BM_Attention(benchmark::State& state, Isa isa, int64_t depth, bool new_kernels, bool cold) {
+  constexpr int64_t kHeadDim = 64;
+  const int64_t kKvDim = new_kernels ? kHeadDim : 3 * kHeadDim;  // row stride
+  const KernelTable& k = GetKernels(isa);
+  std::mt19937 rng(3);
+  std::uniform_real_distribution<float> u(-1.0f, 1.0f);
+  const size_t copy_floats = static_cast<size_t>(depth * kKvDim);
+  const size_t copies = cold ? (size_t{200} << 20) / (2 * copy_floats * sizeof(float)) : 1;
+  std::vector<float> kv(2 * copy_floats * copies), q(kHeadDim), p(depth), out(kHeadDim);
+  for (float& x : kv) x = u(rng);
+  for (float& x : q) x = u(rng);
+  const float scale = 0.125f;
+  size_t copy = 0;
+  for (auto _ : state) {
+    const float* keys = kv.data() + 2 * copy_floats * copy;
+    copy = (copy + 1) % copies;
+    const float* values = keys + copy_floats;
+    float max = -INFINITY, inv = 0.0f;
+    if (new_kernels) {
+      max = k.dot_rows(q.data(), keys, kKvDim, depth, kHeadDim, scale, p.data());
+      inv = 1.0f / k.exp_sum(p.data(), depth, max);
+    } else {
+      k.matvec(GgmlType::F32, keys, kKvDim * sizeof(float), depth, kHeadDim, q.data(),
+               p.data());
+      for (int64_t j = 0; j < depth; ++j) {
+        p[j] *= scale;
+        max = std::max(max, p[j]);
+      }
+      double sum = 0.0;
+      for (int64_t j = 0; j < depth; ++j) {
+        p[j] = std::exp(p[j] - max);
+        sum += p[j];
+      }
+      inv = static_cast<float>(1.0 / sum);
+    }
+    for (int64_t j = 0; j < depth; ++j) p[j] *= inv;
+    std::fill(out.begin(), out.end(), 0.0f);
+    k.accumulate_rows(p.data(), values, kKvDim, depth, kHeadDim, out.data());
+    benchmark::DoNotOptimize(out.data());
+  }
+  state.counters["pos/s"] = benchmark::Counter(static_cast<double>(state.iterations() * depth),
+                                               benchmark::Counter::kIsRate);
+}
+
+void RegisterAttention(const std::vector<Isa>& isas) {
+  for (Isa isa : isas) {
+    for (bool new_kernels : {true, false}) {
+      for (bool cold : {false, true}) {
+        const std::string name = std::string("attention/") + (new_kernels ? "new/" : "old/") +
+                                 IsaName(isa) + "/d4096" + (cold ? "/cold" : "/hot");
+        benchmark::RegisterBenchmark(name.c_str(), BM_Attention, isa, int64_t{4096}, new_kernels,
+                                     cold);
+      }
+    }
+  }
+}
+
 void Register() {
   std::vector<Isa> isas = {Isa::kScalar};
   const Isa best = DetectIsa();
   if (best != Isa::kScalar) isas.push_back(Isa::kAvx2);
   if (best == Isa::kAvx512) isas.push_back(Isa::kAvx512);
   RegisterMatmul(isas);
+  RegisterAttention(isas);
   for (GgmlType t : kTypes) {
     for (Isa isa : isas) {
       for (const Shape& s : kShapes) {

@@ -8,16 +8,19 @@
 
 namespace entropix {
 
-KvCache::KvCache(int n_layers, int kv_dim, int capacity, int page_positions)
-    : n_layers_(n_layers), kv_dim_(kv_dim), capacity_(capacity), page_positions_(page_positions) {
-  ENTROPIX_CHECK(n_layers > 0 && kv_dim > 0 && capacity > 0 && page_positions > 0);
-  pool_ = std::make_shared<PagePool>(static_cast<size_t>(n_layers) * 2 * page_positions * kv_dim);
+KvCache::KvCache(int n_layers, int n_heads, int head_dim, int capacity, int page_positions)
+    : n_layers_(n_layers), n_heads_(n_heads), head_dim_(head_dim), capacity_(capacity),
+      page_positions_(page_positions) {
+  ENTROPIX_CHECK(n_layers > 0 && n_heads > 0 && head_dim > 0 && capacity > 0 && page_positions > 0);
+  pool_ = std::make_shared<PagePool>(static_cast<size_t>(n_layers) * 2 * n_heads * page_positions *
+                                     head_dim);
   // The table never reallocates, so appending a page allocates at most the page.
   table_.reserve((capacity + page_positions - 1) / page_positions);
 }
 
 KvCache::KvCache(const KvCache& family, int capacity)
-    : n_layers_(family.n_layers_), kv_dim_(family.kv_dim_), capacity_(capacity),
+    : n_layers_(family.n_layers_), n_heads_(family.n_heads_), head_dim_(family.head_dim_),
+      capacity_(capacity),
       page_positions_(family.page_positions_), pool_(family.pool_) {
   table_.reserve((capacity + page_positions_ - 1) / page_positions_);
 }
@@ -27,7 +30,7 @@ KvCache::~KvCache() {
 }
 
 KvCache::KvCache(KvCache&& o) noexcept
-    : n_layers_(o.n_layers_), kv_dim_(o.kv_dim_), capacity_(o.capacity_),
+    : n_layers_(o.n_layers_), n_heads_(o.n_heads_), head_dim_(o.head_dim_), capacity_(o.capacity_),
       page_positions_(o.page_positions_), size_(o.size_), copied_pages_(o.copied_pages_),
       pool_(std::move(o.pool_)), table_(std::move(o.table_)) {
   o.table_.clear();
@@ -38,7 +41,8 @@ KvCache& KvCache::operator=(KvCache&& o) noexcept {
   if (this == &o) return *this;
   if (pool_) ReleaseFrom(0);
   n_layers_ = o.n_layers_;
-  kv_dim_ = o.kv_dim_;
+  n_heads_ = o.n_heads_;
+  head_dim_ = o.head_dim_;
   capacity_ = o.capacity_;
   page_positions_ = o.page_positions_;
   size_ = o.size_;
@@ -50,23 +54,31 @@ KvCache& KvCache::operator=(KvCache&& o) noexcept {
   return *this;
 }
 
-const float* KvCache::Row(int layer, int kind, int pos) const {
-  return pool_->data(table_[pos / page_positions_]) + RowOffset(layer, kind, pos);
+const float* KvCache::Row(int layer, int kind, int head, int pos) const {
+  return pool_->data(table_[pos / page_positions_]) + RowOffset(layer, kind, head, pos);
 }
 
-float* KvCache::MutableRow(int layer, int kind, int pos) {
+float* KvCache::MutableRow(int layer, int kind, int head, int pos) {
   const int page = table_[pos / page_positions_];
   ENTROPIX_CHECK(pool_->refs(page) == 1);  // PrepareAppend made it ours
-  return pool_->data(page) + RowOffset(layer, kind, pos);
+  return pool_->data(page) + RowOffset(layer, kind, head, pos);
+}
+
+void KvCache::Write(int layer, int pos, const float* k, const float* v) {
+  const size_t bytes = static_cast<size_t>(head_dim_) * sizeof(float);
+  for (int h = 0; h < n_heads_; ++h) {
+    std::memcpy(mutable_key(layer, h, pos), k + static_cast<size_t>(h) * head_dim_, bytes);
+    std::memcpy(mutable_value(layer, h, pos), v + static_cast<size_t>(h) * head_dim_, bytes);
+  }
 }
 
 int KvCache::CopyPage(int src, int rows) {
   const int dst = pool_->Acquire();
   const float* from = pool_->data(src);
   float* to = pool_->data(dst);
-  const size_t block = static_cast<size_t>(page_positions_) * kv_dim_;  // one layer's k or v
-  for (int b = 0; b < 2 * n_layers_; ++b) {
-    std::memcpy(to + b * block, from + b * block, static_cast<size_t>(rows) * kv_dim_ * sizeof(float));
+  const size_t block = static_cast<size_t>(page_positions_) * head_dim_;  // one (layer, k|v, head)
+  for (int b = 0; b < 2 * n_layers_ * n_heads_; ++b) {
+    std::memcpy(to + b * block, from + b * block, static_cast<size_t>(rows) * head_dim_ * sizeof(float));
   }
   ++copied_pages_;
   return dst;
@@ -137,7 +149,8 @@ KvCache KvCache::Fork(int n) const {
 KvCache KvCache::Clone() const { return Fork(size_); }
 
 void KvCache::CopyFrom(const KvCache& other, int from) {
-  ENTROPIX_CHECK(other.n_layers_ == n_layers_ && other.kv_dim_ == kv_dim_ &&
+  ENTROPIX_CHECK(other.n_layers_ == n_layers_ && other.n_heads_ == n_heads_ &&
+                 other.head_dim_ == head_dim_ &&
                  other.size_ <= capacity_ && from >= 0 && from <= size_);
   if (pool_ == other.pool_) {
     ShareFrom(other, other.size_);
@@ -149,10 +162,12 @@ void KvCache::CopyFrom(const KvCache& other, int from) {
   PrepareAppend(other.size_ - from);
   for (int pos = from; pos < other.size_;) {
     const int run = std::min({Run(pos), other.Run(pos), other.size_ - pos});
-    const size_t bytes = static_cast<size_t>(run) * kv_dim_ * sizeof(float);
+    const size_t bytes = static_cast<size_t>(run) * head_dim_ * sizeof(float);
     for (int l = 0; l < n_layers_; ++l) {
-      std::memcpy(mutable_key(l, pos), other.key(l, pos), bytes);
-      std::memcpy(mutable_value(l, pos), other.value(l, pos), bytes);
+      for (int h = 0; h < n_heads_; ++h) {
+        std::memcpy(mutable_key(l, h, pos), other.key(l, h, pos), bytes);
+        std::memcpy(mutable_value(l, h, pos), other.value(l, h, pos), bytes);
+      }
     }
     pos += run;
   }

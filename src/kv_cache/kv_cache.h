@@ -2,8 +2,13 @@
 //
 // Layout: positions are grouped into pages of page_positions() positions;
 // one page holds, for those positions, the keys and values of every layer:
-//   page: [n_layers][2 (k, v)][page_positions][kv_dim] float32
-// (kv_dim = n_kv_heads * head_dim). The cache keeps a table of page ids,
+//   page: [n_layers][2 (k, v)][n_heads][page_positions][head_dim] float32
+// (n_heads: the key/value heads). Head-major, so attention, which reads one
+// head's rows of a page, reads 64 * head_dim contiguous floats: with
+// position-major rows (a head's slice of every kv_dim row) the hardware
+// prefetcher did not follow and decode at 4k context read the cache at
+// ~3.5 GB/s per thread (bench_kernels attention/.../cold; ~20 GB/s now).
+// The cache keeps a table of page ids,
 // one per page_positions positions, and allocates a page when a position
 // first needs it: a 4096-position cache that holds 100 positions has two
 // pages (at the default 64).
@@ -40,11 +45,12 @@ class KvCache {
   // 64 positions per page: a fork copies at most 63 positions (a few percent
   // of a typical prompt), at most 63 positions per sequence go unused, and
   // attention's score matvec runs over 64 rows per call, long enough to
-  // amortise the call. Page bytes = 64 * n_layers * 2 * kv_dim * 4
+  // amortise the call. Page bytes = 64 * n_layers * 2 * n_heads * head_dim * 4
   // (2.9 MiB for SmolLM2-135M, 3.5 MiB for Qwen2.5-1.5B).
   static constexpr int kDefaultPagePositions = 64;
 
-  KvCache(int n_layers, int kv_dim, int capacity, int page_positions = kDefaultPagePositions);
+  KvCache(int n_layers, int n_heads, int head_dim, int capacity,
+          int page_positions = kDefaultPagePositions);
   ~KvCache();
   KvCache(KvCache&& other) noexcept;
   KvCache& operator=(KvCache&& other) noexcept;
@@ -52,18 +58,24 @@ class KvCache {
   KvCache& operator=(const KvCache&) = delete;
 
   int n_layers() const { return n_layers_; }
-  int kv_dim() const { return kv_dim_; }
+  int n_heads() const { return n_heads_; }
+  int head_dim() const { return head_dim_; }
+  int kv_dim() const { return n_heads_ * head_dim_; }
   int capacity() const { return capacity_; }
   int size() const { return size_; }
   int page_positions() const { return page_positions_; }
 
-  // Row [kv_dim] of position pos of a layer. Rows pos .. pos + Run(pos) - 1
-  // are contiguous (stride kv_dim): the rest of pos's page. Reading needs
-  // pos < size(); writing (mutable_*) needs PrepareAppend to cover pos.
-  const float* key(int layer, int pos) const { return Row(layer, 0, pos); }
-  const float* value(int layer, int pos) const { return Row(layer, 1, pos); }
-  float* mutable_key(int layer, int pos) { return MutableRow(layer, 0, pos); }
-  float* mutable_value(int layer, int pos) { return MutableRow(layer, 1, pos); }
+  // The head_dim floats of one head at position pos of a layer. Rows
+  // pos .. pos + Run(pos) - 1 of the head are contiguous (stride head_dim):
+  // the rest of pos's page. Reading needs pos < size(); writing (mutable_*,
+  // Write) needs PrepareAppend to cover pos.
+  const float* key(int layer, int head, int pos) const { return Row(layer, 0, head, pos); }
+  const float* value(int layer, int head, int pos) const { return Row(layer, 1, head, pos); }
+  float* mutable_key(int layer, int head, int pos) { return MutableRow(layer, 0, head, pos); }
+  float* mutable_value(int layer, int head, int pos) { return MutableRow(layer, 1, head, pos); }
+  // Stores one position's keys and values of a layer, k and v [kv_dim] as
+  // the projections give them (head after head).
+  void Write(int layer, int pos, const float* k, const float* v);
   int Run(int pos) const { return page_positions_ - pos % page_positions_; }
 
   // Makes positions [size(), size() + n) writable: allocates their pages and
@@ -96,10 +108,11 @@ class KvCache {
 
  private:
   KvCache(const KvCache& family, int capacity);  // empty, sharing family's pool
-  const float* Row(int layer, int kind, int pos) const;
-  float* MutableRow(int layer, int kind, int pos);
-  size_t RowOffset(int layer, int kind, int pos) const {
-    return ((static_cast<size_t>(layer) * 2 + kind) * page_positions_ + pos % page_positions_) * kv_dim_;
+  const float* Row(int layer, int kind, int head, int pos) const;
+  float* MutableRow(int layer, int kind, int head, int pos);
+  size_t RowOffset(int layer, int kind, int head, int pos) const {
+    const size_t block = (static_cast<size_t>(layer) * 2 + kind) * n_heads_ + head;
+    return (block * page_positions_ + pos % page_positions_) * head_dim_;
   }
   // A fresh page of the pool holding the first `rows` positions of page `src`.
   int CopyPage(int src, int rows);
@@ -107,7 +120,8 @@ class KvCache {
   void ReleaseFrom(int first_page);
 
   int n_layers_;
-  int kv_dim_;
+  int n_heads_;
+  int head_dim_;
   int capacity_;
   int page_positions_;
   int size_ = 0;

@@ -116,7 +116,7 @@ std::unique_ptr<Model> Model::Load(std::unique_ptr<GgufFile> file) {
 }
 
 KvCache Model::NewCache(int capacity, int page_positions) const {
-  return KvCache(config_.n_layers, config_.kv_dim(), capacity, page_positions);
+  return KvCache(config_.n_layers, config_.n_kv_heads, config_.head_dim, capacity, page_positions);
 }
 
 void Model::CheckSegments(std::span<const BatchSegment> segments, const Workspace& ws) const {
@@ -274,8 +274,7 @@ void Model::ForwardRows(int n, Workspace& ws, ThreadPool& pool) const {
       ApplyRope(ws.q_.data() + t * qd, c.n_heads, c.head_dim, c.rope_dim, c.rope_style, cs, sn);
       ApplyRope(ws.k_.data() + t * kvd, c.n_kv_heads, c.head_dim, c.rope_dim, c.rope_style, cs, sn);
       KvCache& cache = *ws.segments_[rows[t].segment].cache;
-      std::memcpy(cache.mutable_key(l, rows[t].pos), ws.k_.data() + t * kvd, kvd * sizeof(float));
-      std::memcpy(cache.mutable_value(l, rows[t].pos), ws.v_.data() + t * kvd, kvd * sizeof(float));
+      cache.Write(l, rows[t].pos, ws.k_.data() + t * kvd, ws.v_.data() + t * kvd);
     }
     Attention(l, n, ws, pool);
     MatMul(lw.wo, ws.attn_.data(), n, xn, nullptr, ws.xq_, pool);
@@ -336,7 +335,7 @@ void Model::Attention(int layer, int n, Workspace& ws, ThreadPool& pool) const {
 
 void Model::AttendOne(int layer, int64_t task, Workspace& ws) const {
   const ModelConfig& c = config_;
-  const int hd = c.head_dim, qd = c.q_dim(), kvd = c.kv_dim();
+  const int hd = c.head_dim, qd = c.q_dim();
   const int group = c.n_heads / c.n_kv_heads;
   const float scale = 1.0f / std::sqrt(static_cast<float>(hd));
   const KernelTable& k = GetKernels();
@@ -349,13 +348,13 @@ void Model::AttendOne(int layer, int64_t task, Workspace& ws) const {
   const int n_pos = row.pos + 1;
   const float* q = ws.q_.data() + static_cast<size_t>(t) * qd + h * hd;
   float* p = ws.scores_.data() + static_cast<size_t>(task) * ws.capacity_;  // [n_pos]
-  // Scaled scores against this kv head's keys, page run by page run (rows
-  // kv_dim apart). The kernel computes each row alike whatever the run
-  // length, so paging changes no bit.
+  // Scaled scores against this kv head's keys, page run by page run (a
+  // head's rows are contiguous within a page). The kernel computes each row
+  // alike whatever the run length, so paging changes no bit.
   float max = -INFINITY;
   for (int j = 0; j < n_pos;) {
     const int run = std::min(cache.Run(j), n_pos - j);
-    max = std::max(max, k.dot_rows(q, cache.key(layer, j) + kvh * hd, kvd, run, hd, scale, p + j));
+    max = std::max(max, k.dot_rows(q, cache.key(layer, kvh, j), hd, run, hd, scale, p + j));
     j += run;
   }
   double abs_sum = 0.0;
@@ -370,7 +369,7 @@ void Model::AttendOne(int layer, int64_t task, Workspace& ws) const {
   // SIMD kernel keeps `out` in registers; same bits as the scalar loop).
   for (int j = 0; j < n_pos;) {
     const int run = std::min(cache.Run(j), n_pos - j);
-    k.accumulate_rows(p + j, cache.value(layer, j) + kvh * hd, kvd, run, hd, out);
+    k.accumulate_rows(p + j, cache.value(layer, kvh, j), hd, run, hd, out);
     j += run;
   }
   if (row.stats) {

@@ -48,7 +48,8 @@ void RolloutHost::Rewind() {
 
 void RolloutHost::KeepAsBest() {
   if (!best_cache_.cache) {
-    best_cache_.cache = std::make_unique<KvCache>(cache_.n_layers(), cache_.kv_dim(), cache_.capacity());
+    best_cache_.cache = std::make_unique<KvCache>(cache_.n_layers(), cache_.n_heads(), cache_.head_dim(),
+                                                  cache_.capacity());
     best_cache_.synced = 0;
   }
   const int from = std::min({best_cache_.synced, point_, best_cache_.cache->size()});

@@ -13,7 +13,8 @@
 namespace entropix {
 namespace {
 
-constexpr int kLayers = 2, kDim = 3, kCapacity = 40, kPage = 4;
+constexpr int kLayers = 2, kHeads = 2, kHeadDim = 3, kDim = kHeads * kHeadDim, kCapacity = 40,
+              kPage = 4;
 
 // A row's value for (layer, kind, i), from the stamp of the write that made
 // it; exact in float for stamps below 2^16.
@@ -32,10 +33,12 @@ void Append(Entry& e, int n, int& stamp) {
     const int pos = e.cache.size() + j;
     ++stamp;
     for (int l = 0; l < kLayers; ++l) {
+      float k[kDim], v[kDim];  // heads one after the other, as Write takes them
       for (int i = 0; i < kDim; ++i) {
-        e.cache.mutable_key(l, pos)[i] = Value(stamp, l, 0, i);
-        e.cache.mutable_value(l, pos)[i] = Value(stamp, l, 1, i);
+        k[i] = Value(stamp, l, 0, i);
+        v[i] = Value(stamp, l, 1, i);
       }
+      e.cache.Write(l, pos, k, v);
     }
     e.stamps.push_back(stamp);
   }
@@ -51,9 +54,10 @@ void Check(const std::vector<Entry>& caches, const std::string& after) {
     for (int pos = 0; pos < e.cache.size(); ++pos) {
       for (int l = 0; l < kLayers; ++l) {
         for (int i = 0; i < kDim; ++i) {
-          ASSERT_EQ(e.cache.key(l, pos)[i], Value(e.stamps[pos], l, 0, i))
+          const int h = i / kHeadDim, d = i % kHeadDim;
+          ASSERT_EQ(e.cache.key(l, h, pos)[d], Value(e.stamps[pos], l, 0, i))
               << after << ", cache " << c << " pos " << pos;
-          ASSERT_EQ(e.cache.value(l, pos)[i], Value(e.stamps[pos], l, 1, i))
+          ASSERT_EQ(e.cache.value(l, h, pos)[d], Value(e.stamps[pos], l, 1, i))
               << after << ", cache " << c << " pos " << pos;
         }
       }
@@ -65,8 +69,8 @@ TEST(KvCachePages, RandomOperationsMatchAnOracle) {
   std::mt19937 rng(20261127);
   auto uniform = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
   std::vector<Entry> caches;
-  caches.push_back({KvCache(kLayers, kDim, kCapacity, kPage), {}});
-  caches.push_back({KvCache(kLayers, kDim, kCapacity, kPage), {}});  // a second family
+  caches.push_back({KvCache(kLayers, kHeads, kHeadDim, kCapacity, kPage), {}});
+  caches.push_back({KvCache(kLayers, kHeads, kHeadDim, kCapacity, kPage), {}});  // a second family
   int stamp = 0;
   for (int step = 0; step < 3000; ++step) {
     const int c = uniform(0, static_cast<int>(caches.size()) - 1);
@@ -115,7 +119,7 @@ TEST(KvCachePages, RandomOperationsMatchAnOracle) {
 }
 
 TEST(KvCachePages, SharedPageIsCopiedOnWriteOnly) {
-  KvCache a(kLayers, kDim, kCapacity, kPage);
+  KvCache a(kLayers, kHeads, kHeadDim, kCapacity, kPage);
   int stamp = 0;
   Entry e{std::move(a), {}};
   Append(e, 10, stamp);  // pages 0..2
@@ -129,7 +133,27 @@ TEST(KvCachePages, SharedPageIsCopiedOnWriteOnly) {
   Append(e, 1, stamp);
   EXPECT_EQ(e.cache.copied_pages(), 1);
   EXPECT_EQ(b.bytes(), b.page_bytes());  // page 1 is b's alone now
-  for (int i = 0; i < kDim; ++i) EXPECT_EQ(b.key(1, 6)[i], Value(7, 1, 0, i));  // b keeps the old row
+  for (int i = 0; i < kDim; ++i) {  // b keeps the old row
+    EXPECT_EQ(b.key(1, i / kHeadDim, 6)[i % kHeadDim], Value(7, 1, 0, i));
+  }
+}
+
+TEST(KvCachePages, HeadRowsAreContiguousWithinAPage) {
+  // Attention reads one head's rows of a page as one block (stride
+  // head_dim): check the layout, not just the round trip.
+  KvCache cache(kLayers, kHeads, kHeadDim, kCapacity, kPage);
+  int stamp = 0;
+  Entry e{std::move(cache), {}};
+  Append(e, kPage, stamp);
+  for (int l = 0; l < kLayers; ++l) {
+    for (int h = 0; h < kHeads; ++h) {
+      const float* first = e.cache.key(l, h, 0);
+      for (int pos = 1; pos < e.cache.Run(0); ++pos) {
+        EXPECT_EQ(e.cache.key(l, h, pos), first + pos * kHeadDim);
+        EXPECT_EQ(e.cache.value(l, h, pos), e.cache.value(l, h, 0) + pos * kHeadDim);
+      }
+    }
+  }
 }
 
 }  // namespace
