@@ -46,7 +46,7 @@ struct Lane {
 // results by pool id; answers filled in by the caller).
 class LockstepPool {
  public:
-  explicit LockstepPool(SchedulerTraceHost& host) : host_(host) {}
+  explicit LockstepPool(TraceHost& host) : host_(host) {}
 
   void Run(std::vector<Lane>& lanes) {
     for (;;) {
@@ -91,7 +91,7 @@ class LockstepPool {
     lane.strategy.Finish(std::move(r));
   }
 
-  SchedulerTraceHost& host_;
+  TraceHost& host_;
   int greedy_ = -1;
   std::vector<TraceRequest> requests_;  // by pool id
   std::vector<TraceResult> results_;    // by pool id
@@ -196,6 +196,26 @@ VoteProfile PoolProfile(const VoteProfile& base, const PoolKind& kind) {
   return p;
 }
 
+std::vector<PoolTrace> RunPoolKinds(TraceHost& host, const std::vector<PoolKind>& kinds, const VoteProfile& base,
+                                    uint64_t seed) {
+  std::vector<Lane> lanes;
+  for (const PoolKind& k : kinds) {
+    const VoteProfile profile = PoolProfile(base, k);
+    lanes.push_back({VoteStrategy(profile, MathAnswerHook(profile.answer_require_marker), seed), {}});
+  }
+  LockstepPool run(host);
+  run.Run(lanes);
+  std::vector<PoolTrace> traces;
+  for (size_t id = 0; id < run.requests().size(); ++id) {
+    PoolTrace t;
+    t.request = run.requests()[id];
+    t.result = run.results()[id];
+    traces.push_back(std::move(t));
+  }
+  FillVerdicts(lanes, traces);
+  return traces;
+}
+
 PoolRunStats BuildTracePool(const Model& model, const Tokenizer& tokenizer, const std::string& model_label,
                             const Task& task, const PoolOptions& o) {
   if (task.name() != "gsm8k" && task.name() != "arith") {
@@ -243,21 +263,10 @@ PoolRunStats BuildTracePool(const Model& model, const Tokenizer& tokenizer, cons
     ho.max_tokens = max_tokens;
     ho.max_rows = std::max(32, max_rows);
     SchedulerTraceHost host(model, tokenizer, pool, prompt, ho);
-    std::vector<Lane> lanes;
-    for (const PoolKind& k : o.kinds) {
-      const VoteProfile profile = PoolProfile(o.base, k);
-      lanes.push_back({VoteStrategy(profile, MathAnswerHook(profile.answer_require_marker), p.seed), {}});
-    }
-    LockstepPool run(host);
-    run.Run(lanes);
-    for (size_t id = 0; id < run.requests().size(); ++id) {
-      PoolTrace t;
-      t.request = run.requests()[id];
-      t.result = run.results()[id];
+    p.traces = RunPoolKinds(host, o.kinds, o.base, p.seed);
+    for (PoolTrace& t : p.traces) {
       t.correct = task.ScoreGeneration(item, FullText(tokenizer, t.result), t.result.tokens).value;
-      p.traces.push_back(std::move(t));
     }
-    FillVerdicts(lanes, p.traces);
     const std::string line = p.ToLine();
     if (std::fwrite(line.data(), 1, line.size(), out) != line.size() || std::fflush(out) != 0) {
       std::fclose(out);

@@ -51,6 +51,15 @@ struct PoolRunStats {
 // The profile a kind's strategy runs with: `base` that never stops early.
 VoteProfile PoolProfile(const VoteProfile& base, const PoolKind& kind);
 
+class TraceHost;
+struct PoolTrace;
+// One item's pool traces: every kind's strategy (PoolProfile, seeded with
+// `seed`) in lockstep on `host`, one RunBatch per round; pool ids are the
+// host's trace ids (0: the shared greedy trace). Answers, margins and
+// confidences are filled in; `correct` is left 0 (the task scores it).
+std::vector<PoolTrace> RunPoolKinds(TraceHost& host, const std::vector<PoolKind>& kinds, const VoteProfile& base,
+                                    uint64_t seed);
+
 PoolRunStats BuildTracePool(const Model& model, const Tokenizer& tokenizer, const std::string& model_label,
                             const Task& task, const PoolOptions& options);
 

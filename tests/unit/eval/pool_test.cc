@@ -4,10 +4,14 @@
 // profile on a pool reproduces the live `vote` eval records.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <map>
 
 #include "core/error.h"
+#include "decoding/answer_hook.h"
+#include "decoding/trace_host.h"
+#include "decoding/vote_strategy.h"
 #include "eval/pool_runner.h"
 #include "eval/replay.h"
 #include "eval/runner.h"
@@ -129,6 +133,164 @@ TEST(TracePool, LinesRoundTripAndDamageIsLocated) {
   j["traces"][0]["first"]["kind"] = "beam";
   expect_error(j.dump(), "greedy, ranked or sample");
   expect_error("{\"item\": 1}", "item");
+}
+
+// ------------------------------------------------------- a model-free host
+
+// A stand-in for the model: at every context, the 12 tokens are ranked by a
+// hash of the context (0-9 are " 0".." 9", 10 is " so", 11 ends the trace),
+// and the signals are hashed too. So forks, samples and answers behave like
+// a model's: a function of the context, the rule and the seed alone.
+class FakeModelHost final : public TraceHost {
+ public:
+  explicit FakeModelHost(uint64_t prompt) : prompt_(prompt) {}  // the prompt: a salt of every context
+  std::vector<TraceResult> RunBatch(const std::vector<TraceRequest>& batch) override {
+    std::vector<TraceResult> out;
+    for (const TraceRequest& r : batch) {
+      out.push_back(Decode(r));
+      done_[r.id] = out.back();
+    }
+    std::reverse(out.begin(), out.end());  // any order
+    return out;
+  }
+
+ private:
+  uint64_t Hash(const std::vector<int32_t>& ctx) const {
+    uint64_t h = 1469598103934665603ull ^ (prompt_ * 0x9e3779b97f4a7c15ull);
+    for (int32_t t : ctx) h = (h ^ static_cast<uint64_t>(t + 1)) * 1099511628211ull;
+    return h ^ (h >> 29);
+  }
+  static std::vector<int32_t> Ranked(uint64_t h) {
+    std::vector<int32_t> c(12);
+    for (int i = 0; i < 12; ++i) c[i] = i;
+    for (int i = 11; i > 0; --i) {
+      h = h * 6364136223846793005ull + 1442695040888963407ull;
+      std::swap(c[i], c[(h >> 33) % (i + 1)]);
+    }
+    return c;
+  }
+  static int32_t Choose(const TokenRule& rule, const std::vector<int32_t>& c, uint64_t& rng) {
+    switch (rule.kind) {
+      case TokenRule::Kind::kGreedy: return c[0];
+      case TokenRule::Kind::kRanked: return c[rule.rank - 1];
+      case TokenRule::Kind::kSample: {
+        rng = rng * 6364136223846793005ull + 1442695040888963407ull;
+        const int skip = rule.exclude_greedy ? 1 : 0;
+        return c[skip + (rng >> 33) % (12 - skip)];
+      }
+    }
+    return c[0];
+  }
+  TraceResult Decode(const TraceRequest& r) {
+    TraceResult t;
+    t.id = r.id;
+    if (r.parent >= 0) {
+      const TraceResult& p = done_.at(r.parent);
+      const int n = r.fork_position;
+      t.tokens.assign(p.tokens.begin(), p.tokens.begin() + n);
+      t.pieces.assign(p.pieces.begin(), p.pieces.begin() + n);
+      t.held_bytes.assign(p.held_bytes.begin(), p.held_bytes.begin() + n);
+      t.entropy_bits.assign(p.entropy_bits.begin(), p.entropy_bits.begin() + n);
+      t.margin.assign(p.margin.begin(), p.margin.begin() + n);
+      t.logprob.assign(p.logprob.begin(), p.logprob.begin() + n);
+      t.forward_tokens = 1;  // the re-fed token, as the scheduler host counts it
+    }
+    uint64_t rng = r.seed;
+    t.end = TraceEnd::kLength;
+    for (int i = r.fork_position; i < 7; ++i) {
+      const uint64_t h = Hash(t.tokens);
+      const int32_t token = Choose(i == r.fork_position ? r.first : r.rest, Ranked(h), rng);
+      ++t.forward_tokens;
+      if (token == 11) {
+        t.end = TraceEnd::kEndOfGeneration;
+        break;
+      }
+      t.tokens.push_back(token);
+      std::string piece = " ";
+      piece += token == 10 ? "so" : std::to_string(token);
+      t.pieces.push_back(piece);
+      t.held_bytes.push_back(0);
+      t.entropy_bits.push_back(static_cast<float>(h % 300) / 100.0f);
+      t.margin.push_back(static_cast<float>((h >> 8) % 99) / 100.0f);
+      t.logprob.push_back(-static_cast<float>((h >> 16) % 100) / 50.0f);
+    }
+    return t;
+  }
+  uint64_t prompt_;
+  std::map<int, TraceResult> done_;
+};
+
+// Replaying a profile on a pool gives what the live strategy gives on the
+// same host, seed by seed: the same chosen trace, stop reason, trace count
+// and compute — gate passes, consensus and budgets alike.
+TEST(Replay, EqualsTheLiveStrategyOnAFakeModel) {
+  const VoteProfile base = ResolveVoteProfile("vote-default");
+  std::vector<VoteProfile> profiles = {base, ResolveVoteProfile("vote-cot")};
+  VoteProfile quick = base;  // stops early: a low gate and a loose consensus
+  quick.gate.answer_margin = 0.3;
+  quick.gate.trace_confidence = -10.0;
+  quick.vote.stop_share = 0.5;
+  quick.budget.batch = 3;
+  profiles.push_back(quick);
+  VoteProfile small = base;  // a smaller budget than the pool's
+  small.budget.max_traces = 3;
+  profiles.push_back(small);
+  VoteProfile sc = base;  // self-consistency with a uniform vote
+  sc.fork.rule = ForkRule::kIndependentSample;
+  sc.vote.weight = VoteWeight::kUniform;
+  sc.budget.max_traces = 5;
+  profiles.push_back(sc);
+  const std::vector<PoolKind> kinds = {{ForkRule::kEntropy, 6}, {ForkRule::kFirstToken, 6},
+                                       {ForkRule::kIndependentSample, 6}};
+  std::map<std::string, int> reasons;
+  int compared = 0;
+  for (uint64_t seed = 1; seed <= 40; ++seed) {
+    FakeModelHost pool_host(seed);
+    PoolItem item;
+    item.seed = seed;
+    item.prompt_tokens = 5;
+    item.traces = RunPoolKinds(pool_host, kinds, base, seed);
+    ASSERT_EQ(item.traces[0].request.origin, "greedy");
+    const PoolItem stored = PoolItem::FromJson(item.ToLine(), "pool.jsonl", 1);  // replay what a file holds
+    for (size_t pi = 0; pi < profiles.size(); ++pi) {
+      const VoteProfile& profile = profiles[pi];
+      FakeModelHost live_host(seed);
+      VoteStrategy live(profile, MathAnswerHook(profile.answer_require_marker), seed);
+      const VoteOutcome& v = RunVote(live, live_host);
+      int from_prompt = 0;
+      for (const VoteEvent& e : live.events()) from_prompt += e.kind == VoteEvent::Kind::kTraceStarted && e.parent < 0;
+      ReplayMethod m;
+      m.kind = ReplayMethod::Kind::kVote;
+      m.profile = profile;
+      const ReplayOutcome o = ReplayItem(stored, m);
+      const std::string where = "seed " + std::to_string(seed) + " profile " + std::to_string(pi);
+      ASSERT_TRUE(o.replayed) << where;
+      EXPECT_EQ(o.stop_reason, v.stop_reason) << where;
+      EXPECT_EQ(o.traces, v.traces) << where;
+      EXPECT_EQ(o.forward_tokens, 5 * from_prompt + v.forward_tokens) << where;
+      EXPECT_EQ(stored.traces[o.chosen_trace].result.tokens, live.trace(v.chosen_trace).tokens) << where;
+      EXPECT_EQ(stored.traces[o.chosen_trace].answer, v.answer) << where;
+      ++reasons[v.stop_reason];
+      ++compared;
+    }
+  }
+  EXPECT_EQ(compared, 200);
+  // The comparison covers the ways a vote ends.
+  EXPECT_GT(reasons["gate"], 0);
+  EXPECT_GT(reasons["consensus"], 0);
+  EXPECT_GT(reasons["max_traces"], 0);
+  // A profile the pool cannot serve (another fork token rule) is a miss, not a guess.
+  VoteProfile other = base;
+  other.fork.token = ForkToken::kSampled;
+  other.gate.answer_margin = 2.0;
+  FakeModelHost pool_host(1);
+  PoolItem item;
+  item.seed = 1;
+  item.traces = RunPoolKinds(pool_host, kinds, base, 1);
+  ReplayMethod m;
+  m.kind = ReplayMethod::Kind::kVote;
+  m.profile = other;
+  EXPECT_FALSE(ReplayItem(item, m).replayed);
 }
 
 // ------------------------------------------------------------- on a model
