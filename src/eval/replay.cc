@@ -9,7 +9,6 @@
 #include "decoding/trace_host.h"
 #include "decoding/vote_strategy.h"
 #include "eval/svg_chart.h"
-#include "runtime/vote_profiles.h"
 
 namespace entropix {
 namespace {
@@ -133,44 +132,7 @@ ReplayOutcome ReplayCot(const PoolItem& item, int k) {
   return Finish(item, used, *best);
 }
 
-int ParseK(const std::string& part, size_t at) {
-  try {
-    size_t used = 0;
-    const int k = std::stoi(part.substr(at), &used);
-    if (used == part.size() - at && k >= 1 && k <= 64) return k;
-  } catch (const std::exception&) {
-  }
-  throw Error(ErrorCode::kInvalidArgument, "replay method '" + part + "': K must be a whole number in 1..64");
-}
-
 }  // namespace
-
-std::vector<ReplayMethod> ParseReplayMethods(const std::string& list) {
-  std::vector<ReplayMethod> out;
-  size_t start = 0;
-  while (start <= list.size()) {
-    const size_t comma = std::min(list.find(',', start), list.size());
-    const std::string part = list.substr(start, comma - start);
-    start = comma + 1;
-    if (part.empty()) throw Error(ErrorCode::kInvalidArgument, "replay methods: an empty element in '" + list + "'");
-    ReplayMethod m;
-    m.label = part;
-    if (part == "greedy") {
-      m.kind = ReplayMethod::Kind::kGreedy;
-    } else if (part.rfind("sc@", 0) == 0) {
-      m.kind = ReplayMethod::Kind::kSelfConsistency;
-      m.k = ParseK(part, 3);
-    } else if (part.rfind("cot@", 0) == 0) {
-      m.kind = ReplayMethod::Kind::kCotDecoding;
-      m.k = ParseK(part, 4);
-    } else {
-      m.kind = ReplayMethod::Kind::kVote;
-      m.profile = ResolveVoteProfile(part);
-    }
-    out.push_back(std::move(m));
-  }
-  return out;
-}
 
 ReplayOutcome ReplayItem(const PoolItem& item, const ReplayMethod& m) {
   switch (m.kind) {

@@ -37,7 +37,12 @@ struct ReplayMethod {
   VoteProfile profile;  // vote
 };
 
-// "greedy,sc@8,cot@8,vote-default,my.json" (Error(kInvalidArgument) naming a bad element).
+// "greedy,sc@8,cot@8,vote-default,my.json" (Error(kInvalidArgument) naming a
+// bad element). A vote profile may carry overrides of its JSON fields, each
+// with one value or several separated by '|' (a grid: every combination
+// becomes a method, labelled with its own values):
+//   vote-default:gate.answer_margin=0.2|0.4:vote.weight=uniform|confidence
+// The changed profile is checked like a profile file (eval/replay_methods.cc).
 std::vector<ReplayMethod> ParseReplayMethods(const std::string& list);
 
 struct ReplayOutcome {

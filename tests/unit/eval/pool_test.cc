@@ -100,6 +100,18 @@ TEST(Replay, MethodListsAreChecked) {
   EXPECT_THROW(ParseReplayMethods("cot@x"), Error);
   EXPECT_THROW(ParseReplayMethods("greedy,,sc@2"), Error);
   EXPECT_THROW(ParseReplayMethods("no-such-profile"), Error);
+  // A grid of overrides: every combination, in order, checked like a file.
+  const auto grid = ParseReplayMethods("greedy,vote-default:gate.answer_margin=0.2|0.4:vote.weight=uniform|margin");
+  ASSERT_EQ(grid.size(), 5u);
+  EXPECT_EQ(grid[1].label, "vote-default:gate.answer_margin=0.2:vote.weight=uniform");
+  EXPECT_EQ(grid[2].label, "vote-default:gate.answer_margin=0.2:vote.weight=margin");
+  EXPECT_EQ(grid[4].label, "vote-default:gate.answer_margin=0.4:vote.weight=margin");
+  EXPECT_DOUBLE_EQ(grid[3].profile.gate.answer_margin, 0.4);
+  EXPECT_EQ(grid[3].profile.vote.weight, VoteWeight::kUniform);
+  EXPECT_EQ(grid[3].profile.budget.max_traces, 7);  // the rest is vote-default's
+  EXPECT_THROW(ParseReplayMethods("vote-default:gate.no_such_knob=1"), Error);
+  EXPECT_THROW(ParseReplayMethods("vote-default:vote.weight=loudest"), Error);
+  EXPECT_THROW(ParseReplayMethods("vote-default:gate.answer_margin"), Error);
   EXPECT_EQ(ParsePoolSpec("greedy,entropy:8,sample:4").size(), 2u);
   EXPECT_THROW(ParsePoolSpec("entropy"), Error);
   EXPECT_THROW(ParsePoolSpec("entropy:8,entropy:2"), Error);
