@@ -131,7 +131,7 @@ int main(int argc, char** argv) {
   replay_cmd->add_option("--methods", replay.methods,
                          "Comma-separated: greedy, sc@K, cot@K, a vote profile name or file")
       ->capture_default_str();
-  replay_cmd->add_option("-o,--output", replay.out_dir, "Folder for replay.json, replay.md and replay.svg");
+  replay_cmd->add_option("-o,--output", replay.out_dir, "Folder for replay.json, replay.md, replay_items.jsonl and replay.svg");
   replay_cmd->add_option("--resamples", replay.resamples, "Bootstrap resamples")->check(CLI::Range(100, 1000000));
   replay_cmd->add_option("-s,--seed", replay.seed, "Bootstrap seed")->check(CLI::NonNegativeNumber);
 

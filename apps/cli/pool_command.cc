@@ -57,6 +57,7 @@ int ReplayCommand(const ReplayArgs& a) {
     WriteFileAtomically(fs::path(a.out_dir) / "replay.json",
                         nlohmann::json{{"items", items.size()}, {"methods", ReplayJson(rows)}}.dump(2) + "\n");
     WriteFileAtomically(fs::path(a.out_dir) / "replay.md", md);
+    WriteFileAtomically(fs::path(a.out_dir) / "replay_items.jsonl", ReplayItemsJsonl(rows));
     WriteFileAtomically(fs::path(a.out_dir) / "replay.svg", ReplayChartSvg(rows));
   }
   std::printf("%zu pool items\n\n%s", items.size(), md.c_str());

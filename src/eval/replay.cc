@@ -154,6 +154,7 @@ std::vector<ReplayRow> ReplayPool(std::span<const PoolItem> items, std::span<con
     int one = 0;
     for (const PoolItem& item : items) {
       const ReplayOutcome o = ReplayItem(item, m);
+      row.per_item.push_back({item.item, o});
       if (!o.replayed) {
         ++row.missed;
         continue;
@@ -189,6 +190,22 @@ json ReplayJson(const std::vector<ReplayRow>& rows) {
                    {"mean_forward_tokens", r.mean_forward_tokens},
                    {"p90_forward_tokens", r.p90_forward_tokens},
                    {"one_trace_share", r.one_trace_share}});
+  }
+  return out;
+}
+
+std::string ReplayItemsJsonl(const std::vector<ReplayRow>& rows) {
+  std::string out;
+  for (const ReplayRow& r : rows) {
+    for (const auto& [item, o] : r.per_item) {
+      json j = {{"method", r.label}, {"item", item}, {"replayed", o.replayed}};
+      if (o.replayed) {
+        j.update({{"correct", o.correct}, {"forward_tokens", o.forward_tokens}, {"traces", o.traces},
+                  {"chosen_trace", o.chosen_trace}});
+        if (!o.stop_reason.empty()) j["stop_reason"] = o.stop_reason;
+      }
+      out += j.dump() + "\n";
+    }
   }
   return out;
 }

@@ -21,6 +21,7 @@
 #include <nlohmann/json.hpp>
 #include <span>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "decoding/vote_profile.h"
@@ -65,12 +66,16 @@ struct ReplayRow {
   double mean_forward_tokens = 0.0;
   double p90_forward_tokens = 0.0;
   double one_trace_share = 0.0;  // items answered by a single trace
+  std::vector<std::pair<std::string, ReplayOutcome>> per_item;  // item id and its outcome, in pool order
 };
 
 std::vector<ReplayRow> ReplayPool(std::span<const PoolItem> items, std::span<const ReplayMethod> methods,
                                   int resamples, uint64_t seed);
 
 nlohmann::json ReplayJson(const std::vector<ReplayRow>& rows);
+// One JSON line per (method, item): replayed, correct, forward tokens,
+// traces, stop reason, chosen pool trace.
+std::string ReplayItemsJsonl(const std::vector<ReplayRow>& rows);
 std::string ReplayMarkdown(const std::vector<ReplayRow>& rows);
 // Accuracy versus mean forward tokens per item, one point per method.
 std::string ReplayChartSvg(const std::vector<ReplayRow>& rows);

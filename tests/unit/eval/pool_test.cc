@@ -92,6 +92,10 @@ TEST(Replay, BaselinesOnAHandPool) {
   EXPECT_DOUBLE_EQ(rows[0].one_trace_share, 1.0);
   EXPECT_EQ(rows[2].missed, 2);
   EXPECT_NE(ReplayChartSvg(rows).find("<svg"), std::string::npos);
+  const std::string lines = ReplayItemsJsonl(rows);
+  EXPECT_EQ(std::count(lines.begin(), lines.end(), '\n'), 6);  // 3 methods x 2 items
+  EXPECT_NE(lines.find("{\"chosen_trace\":1,\"correct\":1.0,\"forward_tokens\":36,\"item\":\"q1\",\"method\":\"sc@3\""), std::string::npos)
+      << lines;
 }
 
 TEST(Replay, MethodListsAreChecked) {
