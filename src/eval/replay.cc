@@ -181,7 +181,8 @@ json ReplayJson(const std::vector<ReplayRow>& rows) {
     out.push_back({{"method", r.label},
                    {"items", r.items},
                    {"missed", r.missed},
-                   {"accuracy", {{"estimate", r.accuracy.estimate}, {"low", r.accuracy.low}, {"high", r.accuracy.high}}},
+                   {"accuracy",
+                    {{"estimate", r.accuracy.estimate}, {"low", r.accuracy.low}, {"high", r.accuracy.high}}},
                    {"vs_greedy",
                     {{"difference", r.vs_greedy.difference.estimate},
                      {"low", r.vs_greedy.difference.low},
@@ -212,15 +213,17 @@ std::string ReplayItemsJsonl(const std::vector<ReplayRow>& rows) {
 
 std::string ReplayMarkdown(const std::vector<ReplayRow>& rows) {
   std::string md =
-      "| method | items | missed | accuracy [95% CI] | vs greedy [95% CI] | McNemar p | fwd tokens mean | p90 | one trace |\n"
+      "| method | items | missed | accuracy [95% CI] | vs greedy [95% CI] | McNemar p "
+      "| fwd tokens mean | p90 | one trace |\n"
       "|---|---|---|---|---|---|---|---|---|\n";
-  char buf[512];
+  char buf[256];  // the numbers; the label is appended whole
   for (const ReplayRow& r : rows) {
-    std::snprintf(buf, sizeof buf, "| %s | %d | %d | %.3f [%.3f, %.3f] | %+.3f [%+.3f, %+.3f] | %.3f | %.0f | %.0f | %.2f |\n",
-                  r.label.c_str(), r.items, r.missed, r.accuracy.estimate, r.accuracy.low, r.accuracy.high,
-                  r.vs_greedy.difference.estimate, r.vs_greedy.difference.low, r.vs_greedy.difference.high,
-                  r.vs_greedy.mcnemar_p, r.mean_forward_tokens, r.p90_forward_tokens, r.one_trace_share);
-    md += buf;
+    std::snprintf(buf, sizeof buf,
+                  " | %d | %d | %.3f [%.3f, %.3f] | %+.3f [%+.3f, %+.3f] | %.3f | %.0f | %.0f | %.2f |\n", r.items,
+                  r.missed, r.accuracy.estimate, r.accuracy.low, r.accuracy.high, r.vs_greedy.difference.estimate,
+                  r.vs_greedy.difference.low, r.vs_greedy.difference.high, r.vs_greedy.mcnemar_p,
+                  r.mean_forward_tokens, r.p90_forward_tokens, r.one_trace_share);
+    md += "| " + r.label + buf;
   }
   return md;
 }

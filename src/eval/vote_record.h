@@ -30,7 +30,8 @@ struct VoteTraceRecord {
 };
 
 struct VoteRecord {
-  std::string stop_reason;  // "gate" (greedy passed the gate), "consensus", "max_traces", "max_forward_tokens", "no_forks"
+  // "gate" (greedy passed the gate), "consensus", "max_traces", "max_forward_tokens", "no_forks"
+  std::string stop_reason;
   int chosen_trace = 0;
   int traces = 0;  // traces finished
   std::vector<VoteTraceRecord> per_trace;  // by trace id

@@ -94,8 +94,8 @@ TEST(Replay, BaselinesOnAHandPool) {
   EXPECT_NE(ReplayChartSvg(rows).find("<svg"), std::string::npos);
   const std::string lines = ReplayItemsJsonl(rows);
   EXPECT_EQ(std::count(lines.begin(), lines.end(), '\n'), 6);  // 3 methods x 2 items
-  EXPECT_NE(lines.find("{\"chosen_trace\":1,\"correct\":1.0,\"forward_tokens\":36,\"item\":\"q1\",\"method\":\"sc@3\""), std::string::npos)
-      << lines;
+  const std::string sc3 = R"({"chosen_trace":1,"correct":1.0,"forward_tokens":36,"item":"q1","method":"sc@3")";
+  EXPECT_NE(lines.find(sc3), std::string::npos) << lines;
 }
 
 TEST(Replay, MethodListsAreChecked) {
