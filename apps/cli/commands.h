@@ -71,6 +71,7 @@ void AddSamplerFlags(CLI::App* cmd, SamplerArgs& args);
 // Shared by the run commands (commands.cc).
 class Model;
 class Tokenizer;
+class Task;
 std::vector<int32_t> BuildPrompt(const Model& model, const Tokenizer& tokenizer, const PromptArgs& a,
                                  const std::string& user_text, bool* chat_out);
 void WriteStdout(std::string_view text);  // checked: Error(kIo) on a failed write
@@ -162,6 +163,7 @@ struct EvalArgs {
   int limit = 0;                                   // 0 = all items
   std::string split;                               // gsm8k, ifeval: dev | holdout | calibration ("" = all)
   int draws = 1;                                   // per item, stochastic samplers
+  int parallel = 4;                                // generations at once on one scheduler
   uint64_t seed = 0;
   int max_tokens = 0;                              // 0 = the task's default
   int difficulty = 1;                              // arith
@@ -173,7 +175,23 @@ struct EvalArgs {
   int resamples = 2000;
   bool quiet = false;
   bool rescore = false;
+  std::string pool;                                // --pool KINDS: build a trace pool instead (eval/pool_runner.h)
+  std::string pool_profile = "vote-default";       // the pool's base vote profile
 };
 int EvalCommand(const EvalArgs& args);
+// eval --pool: the trace pool of the task's items (pool_command.cc).
+int PoolCommand(const EvalArgs& args, const Model& model, const Tokenizer& tokenizer, const std::string& model_label,
+                const Task& task);
+
+// `entropix replay`: decoding methods replayed on stored trace pools
+// (src/eval/replay.h); no model is loaded.
+struct ReplayArgs {
+  std::vector<std::string> pools;  // pool folders (or pool.jsonl files)
+  std::string methods = "greedy,sc@8,cot@8,vote-default,vote-cot";
+  std::string out_dir;             // "" = print only
+  int resamples = 2000;
+  uint64_t seed = 0;
+};
+int ReplayCommand(const ReplayArgs& args);
 
 }  // namespace entropix

@@ -29,6 +29,8 @@ int EvalCommand(const EvalArgs& a) {
   to.split = a.split;
   to.prompt_style = a.prompt_style;
   const auto task = MakeTask(to);
+  const std::string label = std::filesystem::path(path).filename().string();
+  if (!a.pool.empty()) return PoolCommand(a, *model, *tokenizer, label, *task);
   const auto samplers = ParseSamplers(a.samplers, *model);
 
   EvalOptions eo;
@@ -42,7 +44,7 @@ int EvalCommand(const EvalArgs& a) {
   eo.progress = !a.quiet;
   eo.resamples = a.resamples;
   eo.draws = a.draws;
-  const std::string label = std::filesystem::path(path).filename().string();
+  eo.parallel = a.parallel;
   Summary summary;
   if (a.rescore) {
     RescoreStats rs = RescoreEvaluation(label, *task, samplers, eo);
@@ -55,8 +57,8 @@ int EvalCommand(const EvalArgs& a) {
                  a.draws > 1 ? (" (" + std::to_string(a.draws) + " draws each but greedy)").c_str() : "",
                  label.c_str(), eo.out_dir.c_str());
     EvalRunStats stats = RunEvaluation(*model, *tokenizer, label, *task, samplers, eo);
-    std::fprintf(stderr, "eval: %d generations run, %d resumed from the checkpoint\n", stats.evaluated,
-                 stats.resumed);
+    std::fprintf(stderr, "eval: %d generations run in %.1f s (--parallel %d), %d resumed from the checkpoint\n",
+                 stats.evaluated, stats.wall_seconds, a.parallel, stats.resumed);
     summary = std::move(stats.summary);
   }
   std::fputs(summary.markdown.c_str(), stdout);

@@ -92,6 +92,9 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"dev", "holdout", "calibration"}));
   eval_cmd->add_option("--draws", eval.draws, "Generations per item for stochastic samplers (greedy: 1)")
       ->check(CLI::Range(1, 1000))->capture_default_str();
+  eval_cmd->add_option("--parallel", eval.parallel,
+                       "Generations at once, batched on one scheduler (1: one at a time; records are the same)")
+      ->check(CLI::Range(1, 256))->capture_default_str();
   eval_cmd->add_option("--data", eval.data, "Task data (JSONL; default: shared/data)");
   eval_cmd->add_option("-o,--output", eval.out_dir, "Output folder; rerunning continues its checkpoint (default: eval-TASK)");
   eval_cmd->add_option("--limit", eval.limit, "Use the first N items, of the split with --split (0 = all)")
@@ -111,9 +114,26 @@ int main(int argc, char** argv) {
                        "gsm8k: plain-boxed (default), plain-boxed-system, qwen-boxed, answer-is (before issue 8)");
   eval_cmd->add_option("--resamples", eval.resamples, "Bootstrap resamples")->check(CLI::Range(100, 1000000));
   eval_cmd->add_flag("-q,--quiet", eval.quiet, "No progress on stderr");
+  eval_cmd->add_option("--pool", eval.pool,
+                       "Build a trace pool instead of running samplers: greedy plus K traces per fork kind, e.g. "
+                       "entropy:8,first_token:8,random:8,sample:8 (gsm8k, arith; see `entropix replay`)");
+  eval_cmd->add_option("--pool-profile", eval.pool_profile,
+                       "The pool's base vote profile (sampling, fork token, continuation, confidence)")
+      ->capture_default_str();
   eval_cmd->add_flag("--rescore", eval.rescore,
                      "Generate nothing: score the folder's stored responses again with the current checkers, "
                      "rewrite results.jsonl and the summary");
+
+  ReplayArgs replay;
+  CLI::App* replay_cmd = app.add_subcommand(
+      "replay", "Replay greedy, self-consistency, CoT-decoding and vote profiles on stored trace pools (no model)");
+  replay_cmd->add_option("pools", replay.pools, "Pool folders made by `eval --pool` (or their pool.jsonl)")->required();
+  replay_cmd->add_option("--methods", replay.methods,
+                         "Comma-separated: greedy, sc@K, cot@K, a vote profile name or file")
+      ->capture_default_str();
+  replay_cmd->add_option("-o,--output", replay.out_dir, "Folder for replay.json, replay.md, replay_items.jsonl and replay.svg");
+  replay_cmd->add_option("--resamples", replay.resamples, "Bootstrap resamples")->check(CLI::Range(100, 1000000));
+  replay_cmd->add_option("-s,--seed", replay.seed, "Bootstrap seed")->check(CLI::NonNegativeNumber);
 
   try {
     app.parse(argc, argv);
@@ -134,6 +154,7 @@ int main(int argc, char** argv) {
     if (*pull_cmd) return PullCommand(pull);
     if (*bench_cmd) return BenchCommand(bench);
     if (*eval_cmd) return EvalCommand(eval);
+    if (*replay_cmd) return ReplayCommand(replay);
   } catch (const Error& e) {
     std::fflush(stdout);
     std::fprintf(stderr, "entropix: error: %s\n", e.what());

@@ -47,7 +47,7 @@ EvalRecord EvalRecord::FromFields(const JsonFields& f) {
   f.OnlyKeys({"sampler", "policy", "item", "index", "seed", "prompt", "reference", "response", "extracted",
               "scored", "correct", "tokens", "prompt_tokens", "stop", "states", "pauses", "branches", "seconds",
               "decode_seconds", "tokens_per_s", "token_ids", "details", "profile", "draw", "forward_tokens",
-              "sampler_sha256", "engine"},
+              "sampler_sha256", "engine", "vote"},
              "a checkpoint field (a record from a newer entropix, or edited by hand?)");
   EvalRecord r;
   r.sampler = f.String("sampler");
@@ -85,6 +85,7 @@ EvalRecord EvalRecord::FromFields(const JsonFields& f) {
     if (!IsSha256Hex(*r.sampler_sha256)) f.Fail("field 'sampler_sha256' must be 64 lowercase hex digits");
   }
   if (f.Has("engine")) r.engine = f.String("engine");
+  if (f.Has("vote")) r.vote = VoteRecord::FromFields(f.Object("vote"));
   return r;
 }
 
@@ -118,6 +119,7 @@ json EvalRecord::ToJson() const {
   if (forward_tokens) j["forward_tokens"] = *forward_tokens;
   if (sampler_sha256) j["sampler_sha256"] = *sampler_sha256;
   if (engine) j["engine"] = *engine;
+  if (vote) j["vote"] = vote->ToJson();
   return j;
 }
 

@@ -14,6 +14,7 @@
 #include <string_view>
 #include <vector>
 
+#include "eval/vote_record.h"
 #include "sampling/policy.h"
 
 namespace entropix {
@@ -52,6 +53,7 @@ struct EvalRecord {
   std::optional<int64_t> forward_tokens;
   std::optional<std::string> sampler_sha256;  // of the resolved sampler parameters (eval/sampler_identity.h)
   std::optional<std::string> engine;          // engine version that generated the record
+  std::optional<VoteRecord> vote;             // vote samplers: how the vote went (eval/vote_record.h)
 
   // Error(kCorruptFile) "FILE line N: ..." for anything but a whole, valid record.
   static EvalRecord FromJson(std::string_view line, const std::string& file, int line_no);

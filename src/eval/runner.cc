@@ -15,7 +15,7 @@
 #include "eval/engine_version.h"
 #include "eval/json_fields.h"
 #include "eval/sampler_identity.h"
-#include "eval/vote_generation.h"
+#include "eval/batch_runner.h"
 #include "model/model.h"
 #include "sampling/profile.h"
 #include "store/progress_bar.h"
@@ -169,18 +169,22 @@ void PrepareOutputDir(const std::string& out_dir) {
   if (ec) throw Error(ErrorCode::kIo, "cannot create the folder '" + out_dir + "': " + ec.message());
 }
 
+// runs.jsonl: one line per invocation that generated something, with its
+// total wall time (per-record seconds overlap under --parallel).
+void AppendRunLog(const std::string& out_dir, int parallel, const EvalRunStats& stats) {
+  const json line = {{"parallel", parallel}, {"evaluated", stats.evaluated}, {"resumed", stats.resumed},
+                     {"wall_seconds", stats.wall_seconds}, {"engine", EngineVersion()}};
+  std::ofstream log(fs::path(out_dir) / "runs.jsonl", std::ios::app);
+  log << line.dump() << "\n";
+}
+
 void CheckDraws(int draws) {
   if (draws < 1 || draws > 1000) throw Error(ErrorCode::kInvalidArgument, "--draws must be between 1 and 1000");
 }
 
-// One resolved sampler of a run: its policy, identity and pause length.
-struct RunSampler {
-  const SamplerSpec* spec;
-  std::unique_ptr<Policy> policy;
-  std::string sha256;
-  int draws = 1;
-  int pause_tokens = 0;
-};
+void CheckParallel(int parallel) {
+  if (parallel < 1 || parallel > 256) throw Error(ErrorCode::kInvalidArgument, "--parallel must be between 1 and 256");
+}
 
 }  // namespace
 
@@ -190,18 +194,6 @@ uint64_t DrawSeed(uint64_t item_seed, int draw) {
   // Draw 0 keeps the item seed, so one-draw runs reproduce earlier records.
   return draw == 0 ? item_seed : Mix64(item_seed + 0x9E3779B97F4A7C15ull * static_cast<uint64_t>(draw));
 }
-
-namespace {
-
-// What a vote compares: the number for the math tasks (their own scoring
-// rule); none for open-ended tasks, where the vote falls back to the most
-// confident trace (best-of-N).
-AnswerHook VoteAnswerHook(const Task& task, const VoteProfile& profile) {
-  if (task.name() == "gsm8k" || task.name() == "arith") return MathAnswerHook(profile.answer_require_marker);
-  return [](std::string_view) { return std::optional<Answer>(); };
-}
-
-}  // namespace
 
 int DrawsFor(const SamplerSpec& sampler, int draws) {
   return sampler.config.kind == PolicyKind::kGreedy ? 1 : draws;
@@ -225,6 +217,7 @@ std::vector<EvalRecord> ReadResults(const std::string& out_dir, const Task* task
 EvalRunStats RunEvaluation(const Model& model, const Tokenizer& tokenizer, const std::string& model_label,
                            const Task& task, std::span<const SamplerSpec> samplers, const EvalOptions& o) {
   CheckDraws(o.draws);
+  CheckParallel(o.parallel);
   const fs::path dir(o.out_dir);
   PrepareOutputDir(o.out_dir);
   CheckRunIdentity(dir, RunIdentity(model_label, task, o), o.out_dir, /*create=*/true);
@@ -245,9 +238,9 @@ EvalRunStats RunEvaluation(const Model& model, const Tokenizer& tokenizer, const
 
   // Sampler identity: refused before anything is generated.
   SamplerRegistry registry(o.out_dir);
-  std::vector<RunSampler> run;
+  std::vector<EvalSampler> run;
   for (const auto& s : samplers) {
-    RunSampler rs;
+    EvalSampler rs;
     rs.spec = &s;
     rs.policy = MakePolicy(s.config, &tokenizer);
     rs.sha256 = SamplerParamsSha256(s);
@@ -267,104 +260,60 @@ EvalRunStats RunEvaluation(const Model& model, const Tokenizer& tokenizer, const
   existing.clear();
   registry.Save();
 
-  std::FILE* out = std::fopen(results.c_str(), "ab");
-  if (!out) throw Error(ErrorCode::kIo, "cannot append to '" + results.string() + "'");
-
+  // The generations still to run, item-major: an interrupted run still has
+  // paired results.
   EvalRunStats stats;
-  int todo = 0;
-  for (const auto& item : task.items()) {
-    for (const auto& rs : run) {
-      for (int d = 0; d < rs.draws; ++d) {
-        if (done.count({rs.spec->label, item.id, d})) ++stats.resumed;
-        else ++todo;
-      }
-    }
-  }
-
-  SessionOptions so;
-  so.n_threads = o.threads;
-  so.context = o.context;
-  Session session(model, &tokenizer, so);
-  std::optional<ProgressBar> progress;
-  if (o.progress && todo > 0) progress.emplace("eval", todo, ProgressOptions{ProgressUnit::kItems, 20, stderr});
-  const std::string engine = EngineVersion();
-
-  // Item-major: an interrupted run still has paired results.
+  std::vector<EvalJob> jobs;
   for (size_t index = 0; index < task.items().size(); ++index) {
     const EvalItem& item = task.items()[index];
-    const std::vector<int32_t> prompt = EncodeConversation(model, tokenizer, o.prompt, item.messages);
-    if (static_cast<int>(prompt.size()) + 1 >= session.context()) {
-      throw Error(ErrorCode::kOutOfRange, "item " + item.id + ": the prompt (" + std::to_string(prompt.size()) +
-                                              " tokens) does not fit the context; raise -c");
-    }
     const uint64_t item_seed = ItemSeed(o.seed, item.id);
-    for (const RunSampler& rs : run) {
-      const SamplerSpec& s = *rs.spec;
+    for (const EvalSampler& rs : run) {
       for (int d = 0; d < rs.draws; ++d) {
-        if (done.count({s.label, item.id, d})) continue;
-        session.Reset();
-        GenerateOptions go;
-        go.max_tokens = max_tokens;
-        go.seed = DrawSeed(item_seed, d);
-        go.policy = rs.policy.get();
-        std::string response;
-        const auto t0 = std::chrono::steady_clock::now();
-        std::optional<VoteGeneration> vote;
-        if (s.vote) {
-          vote = GenerateByVote(model, tokenizer, session.pool(), prompt, *s.vote, VoteAnswerHook(task, *s.vote),
-                                max_tokens, go.seed);
-          response = vote->response;
+        if (done.count({rs.spec->label, item.id, d})) {
+          ++stats.resumed;
+          continue;
         }
-        const GenerationResult r = vote ? vote->result : session.Generate(prompt, go, [&](std::string_view text) {
-          response += text;
-          return true;
-        });
-        const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-        const ItemScore score = task.ScoreGeneration(item, response, r.tokens);
-        EvalRecord rec;
-        rec.sampler = s.label;
-        rec.policy = vote ? "vote" : rs.policy->name();
-        rec.item = item.id;
-        rec.index = static_cast<int64_t>(index);
-        rec.draw = d;
-        rec.seed = go.seed;
-        rec.prompt = item.messages.back().content;
-        rec.reference = item.reference;
-        rec.response = response;
-        rec.extracted = score.extracted;
-        rec.scored = score.scored;
-        rec.correct = score.value;
-        rec.tokens = static_cast<int64_t>(r.tokens.size());
-        rec.prompt_tokens = r.prompt_tokens;
-        rec.stop = StopReasonName(r.stop);
-        for (int k = 0; k < kNumStates; ++k) rec.states[k] = r.state_counts[k];
-        rec.pauses = r.pauses_inserted;
-        rec.branches = static_cast<int64_t>(r.branches.size());
-        rec.seconds = seconds;
-        rec.decode_seconds = r.decode_seconds;
-        rec.tokens_per_s = r.tokens.size() / std::max(r.decode_seconds, 1e-9);
-        rec.token_ids = r.tokens;
-        rec.details = score.details;
-        if (s.config.kind == PolicyKind::kEntropix) rec.profile = s.config.profile.name;
-        rec.forward_tokens = vote ? vote->forward_tokens : ForwardTokenSteps(r, rs.pause_tokens);
-        if (vote) rec.profile = s.vote->name;
-        rec.sampler_sha256 = rs.sha256;
-        rec.engine = engine;
-        const std::string line = rec.ToLine();
-        if (std::fwrite(line.data(), 1, line.size(), out) != line.size() || std::fflush(out) != 0) {
-          std::fclose(out);
-          throw Error(ErrorCode::kIo, "cannot write '" + results.string() + "'");
-        }
-        ++stats.evaluated;
-        if (progress) {
-          progress->SetDetail(s.label + " item " + item.id + (rs.draws > 1 ? " draw " + std::to_string(d) : ""));
-          progress->Set(stats.evaluated);
-        }
+        jobs.push_back({static_cast<int64_t>(index), &item, &rs, d, DrawSeed(item_seed, d)});
       }
     }
   }
+
+  std::FILE* out = std::fopen(results.c_str(), "ab");
+  if (!out) throw Error(ErrorCode::kIo, "cannot append to '" + results.string() + "'");
+  std::optional<ProgressBar> progress;
+  if (o.progress && !jobs.empty()) {
+    progress.emplace("eval", static_cast<int>(jobs.size()), ProgressOptions{ProgressUnit::kItems, 20, stderr});
+  }
+  BatchRunOptions bo;
+  bo.parallel = o.parallel;
+  bo.threads = o.threads;
+  bo.context = o.context;
+  bo.max_tokens = max_tokens;
+  bo.prompt = o.prompt;
+  bo.engine = EngineVersion();
+  // Each record is appended and flushed as its generation finishes.
+  const RecordSink sink = [&](const EvalRecord& rec) {
+    const std::string line = rec.ToLine();
+    if (std::fwrite(line.data(), 1, line.size(), out) != line.size() || std::fflush(out) != 0) {
+      throw Error(ErrorCode::kIo, "cannot write '" + results.string() + "'");
+    }
+    ++stats.evaluated;
+    if (progress) {
+      progress->SetDetail(rec.sampler + " item " + rec.item + (rec.draw > 0 ? " draw " + std::to_string(rec.draw) : ""));
+      progress->Set(stats.evaluated);
+    }
+  };
+  const auto t0 = std::chrono::steady_clock::now();
+  try {
+    RunEvalJobs(model, tokenizer, task, jobs, bo, sink);
+  } catch (...) {
+    std::fclose(out);
+    throw;
+  }
+  stats.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   std::fclose(out);
   if (progress) progress->Finish();
+  if (stats.evaluated > 0) AppendRunLog(o.out_dir, o.parallel, stats);
 
   stats.summary = WriteSummaryFiles(o.out_dir, task, SummarySamplers(samplers, o.draws), ReadResults(o.out_dir, &task),
                                     o.resamples, o.seed);

@@ -11,6 +11,11 @@
 //                  appended and flushed as each generation finishes. A rerun
 //                  skips the triples already there (eval/checkpoint.h: a torn
 //                  last line is dropped, any other damage is an Error).
+//                  With --parallel N > 1 records are appended in the order
+//                  their generations finish (eval/batch_runner.h); readers
+//                  key them by the triple, never by line order.
+//   runs.jsonl     one line per invocation that generated records: parallel,
+//                  counts and its total wall time
 //   summary.json, summary.md and the charts, written at the end
 //
 // Draw 0 of item i uses the same seed for every sampler (run seed mixed with
@@ -50,6 +55,7 @@ struct EvalOptions {
   bool progress = true;    // progress bar / lines on stderr
   int resamples = 2000;    // bootstrap resamples in the summary
   int draws = 1;           // generations per item for stochastic samplers (greedy: always 1)
+  int parallel = 4;        // generations at once on one scheduler (eval/batch_runner.h); 1: one at a time
 };
 
 // Draws per item for this sampler: 1 for greedy (deterministic), else `draws`.
@@ -58,6 +64,7 @@ int DrawsFor(const SamplerSpec& sampler, int draws);
 struct EvalRunStats {
   int evaluated = 0;  // generations run now
   int resumed = 0;    // (sampler, item, draw) triples found in the checkpoint
+  double wall_seconds = 0.0;  // of the generations run now (also appended to runs.jsonl)
   Summary summary;    // what was written to summary.json / summary.md
 };
 

@@ -1,6 +1,7 @@
 #include "eval/vote_generation.h"
 
 #include <chrono>
+#include <map>
 
 #include "decoding/trace_host.h"
 #include "decoding/vote_strategy.h"
@@ -21,7 +22,42 @@ StopReason StopOf(TraceEnd e) {
   return StopReason::kContextFull;
 }
 
+void ApplyEvent(const VoteEvent& e, std::map<int, VoteTraceRecord>& traces) {
+  using Kind = VoteEvent::Kind;
+  if (e.kind == Kind::kTraceStarted) {
+    VoteTraceRecord& t = traces[e.trace_id];
+    t.id = e.trace_id;
+    t.parent = e.parent;
+    t.fork_position = e.fork_position;
+    t.origin = e.origin;
+  } else if (e.kind == Kind::kTraceFinished) {
+    VoteTraceRecord& t = traces[e.trace_id];
+    t.answer = e.answer;
+    t.confidence = e.confidence;
+    t.answer_margin = e.answer_margin;
+    t.forward_tokens = e.forward_tokens;
+    t.end = e.reason;
+  } else if (e.kind == Kind::kVote) {
+    for (auto& [id, t] : traces) t.weight = 0.0;  // the last vote's weights only
+    for (const BallotResult& b : e.ballots) traces[b.trace_id].weight = b.weight;
+  }
+}
+
 }  // namespace
+
+VoteRecord VoteRecordOf(const VoteStrategy& strategy) {
+  std::map<int, VoteTraceRecord> traces;
+  for (const VoteEvent& e : strategy.events()) ApplyEvent(e, traces);
+  const VoteOutcome& o = strategy.outcome();
+  VoteRecord r;
+  r.stop_reason = o.stop_reason;
+  r.chosen_trace = o.chosen_trace;
+  for (auto& [id, t] : traces) {
+    if (!t.end.empty()) r.per_trace.push_back(std::move(t));  // finished traces only
+  }
+  r.traces = static_cast<int>(r.per_trace.size());
+  return r;
+}
 
 VoteGeneration GenerateByVote(const Model& model, const Tokenizer& tokenizer, ThreadPool& pool,
                               std::span<const int32_t> prompt, const VoteProfile& profile, const AnswerHook& hook,
@@ -52,6 +88,7 @@ VoteGeneration GenerateByVote(const Model& model, const Tokenizer& tokenizer, Th
   g.traces = o.traces;
   g.chosen_trace = o.chosen_trace;
   g.stop_reason = o.stop_reason;
+  g.record = VoteRecordOf(strategy);
   return g;
 }
 

@@ -11,6 +11,7 @@
 
 #include "decoding/answer_hook.h"
 #include "decoding/vote_profile.h"
+#include "eval/vote_record.h"
 #include "runtime/generation.h"
 #include "threading/thread_pool.h"
 
@@ -26,7 +27,14 @@ struct VoteGeneration {
   int traces = 0;
   int chosen_trace = 0;
   std::string stop_reason;  // the strategy's (VoteOutcome::stop_reason)
+  VoteRecord record;        // for the eval record: stop, choice and every trace
 };
+
+class VoteStrategy;
+// The record of a stopped strategy, from its events: per trace its start
+// (origin, parent, fork position), its finish (answer, confidence, margin,
+// cost, end) and its weight in the last vote.
+VoteRecord VoteRecordOf(const VoteStrategy& strategy);
 
 VoteGeneration GenerateByVote(const Model& model, const Tokenizer& tokenizer, ThreadPool& pool,
                               std::span<const int32_t> prompt, const VoteProfile& profile, const AnswerHook& hook,

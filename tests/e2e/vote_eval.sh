@@ -12,7 +12,10 @@ rm -rf "$DIR"
 R=$DIR/results.jsonl
 [ "$(grep -c '"sampler":"v"' "$R")" -eq 2 ] || fail "expected 2 vote records"
 grep '"sampler":"v"' "$R" | grep -q '"policy":"vote"' || fail "vote records do not say policy vote"
-fw() { grep "\"sampler\":\"$1\"" "$R" | head -1 | sed 's/.*"forward_tokens":\([0-9]*\).*/\1/'; }
+# The record's own forward_tokens: the first one on the line ("vote", which
+# lists every trace's, sorts after it).
+fw() { grep "\"sampler\":\"$1\"" "$R" | head -1 | grep -o '"forward_tokens":[0-9]*' | head -1 | cut -d: -f2; }
+grep '"sampler":"v"' "$R" | grep -q '"vote":{"chosen_trace"' || fail "vote records do not describe the vote"
 g=$(fw greedy) v=$(fw v)
 [ "$v" -gt "$g" ] || fail "vote forward tokens $v not above greedy's $g"
 echo "greedy $g, vote $v forward tokens: PASS"

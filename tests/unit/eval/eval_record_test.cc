@@ -113,6 +113,17 @@ TEST(EvalRecord, RefusesHostileLines) {
   j["seconds"] = 1.5e308 * 10;  // inf: written as null by nlohmann
   ExpectCorrupt(j.dump(), "'seconds' is missing");
   ExpectCorrupt("\xff\xfe{}", "not a JSON object");
+  // A vote record: its trace count must match its traces, fields typed.
+  EvalRecord v = Sample();
+  v.vote = VoteRecord{"consensus", 1, 2, {{0, -1, 0, "greedy", "7", 1.0, 0.9, 0.5, 12, "end"},
+                                          {1, 0, 3, "entropy", std::nullopt, 0.0, 0.4, 0.0, 9, "length"}}};
+  EXPECT_EQ(EvalRecord::FromJson(v.ToLine(), "f", 1), v);
+  j = v.ToJson();
+  j["vote"]["traces"] = 3;
+  ExpectCorrupt(j.dump(), "'vote.traces' (3) differs");
+  j = v.ToJson();
+  j["vote"]["per_trace"][1]["weight"] = "heavy";
+  ExpectCorrupt(j.dump(), "'vote.per_trace[1].weight'");
   ExpectCorrupt("", "not a JSON object");
 }
 

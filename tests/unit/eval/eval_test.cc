@@ -5,6 +5,8 @@
 
 #include <filesystem>
 #include <fstream>
+#include <map>
+#include <tuple>
 
 #include "core/error.h"
 #include "eval/answer_extract.h"
@@ -197,7 +199,8 @@ class RunnerTest : public ::testing::Test {
     std::filesystem::remove_all(dir_);
   }
   void TearDown() override { std::filesystem::remove_all(dir_); }
-  EvalRunStats Run(int limit, const std::string& dir) {
+  EvalRunStats Run(int limit, const std::string& dir, int parallel = 1, int draws = 1,
+                   const std::string& samplers = "greedy,sample,entropix") {
     TaskOptions to;
     to.name = "arith";
     to.limit = limit;
@@ -211,8 +214,9 @@ class RunnerTest : public ::testing::Test {
     eo.context = 256;
     eo.progress = false;
     eo.resamples = 200;
-    return RunEvaluation(*model_, *tokenizer_, "stories260K", *task_, ParseSamplers("greedy,sample,entropix", *model_),
-                         eo);
+    eo.parallel = parallel;
+    eo.draws = draws;
+    return RunEvaluation(*model_, *tokenizer_, "stories260K", *task_, ParseSamplers(samplers, *model_), eo);
   }
   std::unique_ptr<Model> model_;
   std::unique_ptr<Tokenizer> tokenizer_;
@@ -321,6 +325,82 @@ TEST_F(RunnerTest, SameItemsAndSeedsGiveTheSameRecords) {
     x.seconds = y.seconds = x.decode_seconds = y.decode_seconds = x.tokens_per_s = y.tokens_per_s = 0;
     EXPECT_EQ(x, y) << "record " << i;
   }
+}
+
+// Everything but the wall-time fields, keyed by (sampler, item, draw).
+std::map<std::tuple<std::string, std::string, int64_t>, EvalRecord> ByTriple(std::vector<EvalRecord> records) {
+  std::map<std::tuple<std::string, std::string, int64_t>, EvalRecord> out;
+  for (EvalRecord& r : records) {
+    r.seconds = r.decode_seconds = r.tokens_per_s = 0;
+    out[{r.sampler, r.item, r.draw}] = std::move(r);
+  }
+  return out;
+}
+
+// --parallel: the generations share one scheduler's steps, and every record
+// is the one the serial run writes (only the line order may differ).
+TEST_F(RunnerTest, ParallelRunsGiveTheSerialRecords) {
+  const EvalRunStats serial = Run(3, (dir_ / "p1").string(), 1, 2);
+  const EvalRunStats batched = Run(3, (dir_ / "p4").string(), 4, 2);
+  EXPECT_EQ(serial.evaluated, 15);  // 3 items x (greedy 1 + sample 2 + entropix 2)
+  EXPECT_EQ(batched.evaluated, 15);
+  const auto a = ByTriple(ReadResults((dir_ / "p1").string()));
+  const auto b = ByTriple(ReadResults((dir_ / "p4").string()));
+  ASSERT_EQ(a.size(), 15u);
+  ASSERT_EQ(b.size(), a.size());
+  for (const auto& [key, rec] : a) {
+    ASSERT_TRUE(b.count(key)) << std::get<0>(key) << " " << std::get<1>(key);
+    EXPECT_EQ(rec, b.at(key)) << std::get<0>(key) << " item " << std::get<1>(key) << " draw " << std::get<2>(key);
+  }
+  // The summaries agree too (they do not depend on line order), and each
+  // invocation logged its wall time.
+  json sa = json::parse(std::ifstream(dir_ / "p1" / "summary.json"));
+  json sb = json::parse(std::ifstream(dir_ / "p4" / "summary.json"));
+  for (json* s : {&sa, &sb}) {
+    for (auto& x : (*s)["samplers"]) x.erase("tokens_per_s");
+  }
+  EXPECT_EQ(sa["samplers"].size(), sb["samplers"].size());
+  for (size_t i = 0; i < sa["samplers"].size(); ++i) {
+    EXPECT_EQ(sa["samplers"][i]["metric"], sb["samplers"][i]["metric"]) << i;
+  }
+  std::ifstream log(dir_ / "p4" / "runs.jsonl");
+  std::string line;
+  ASSERT_TRUE(std::getline(log, line));
+  EXPECT_EQ(json::parse(line)["parallel"], 4);
+  // A batched rerun resumes like a serial one.
+  EXPECT_EQ(Run(3, (dir_ / "p4").string(), 4, 2).evaluated, 0);
+}
+
+// A vote record says how the vote went: stop reason, chosen trace, and per
+// trace its answer, weight, confidence and cost; it survives the checkpoint.
+TEST_F(RunnerTest, VoteRecordsDescribeEveryTrace) {
+  Run(2, dir_.string(), 4, 1, "greedy,vote");
+  int votes = 0;
+  for (const EvalRecord& r : ReadResults(dir_.string())) {
+    if (r.sampler != "vote") {
+      EXPECT_FALSE(r.vote.has_value());
+      continue;
+    }
+    ++votes;
+    ASSERT_TRUE(r.vote.has_value());
+    const VoteRecord& v = *r.vote;
+    EXPECT_FALSE(v.stop_reason.empty());
+    ASSERT_EQ(static_cast<int>(v.per_trace.size()), v.traces);
+    ASSERT_GE(v.traces, 1);
+    EXPECT_EQ(v.per_trace[0].origin, "greedy");
+    int64_t trace_tokens = 0;
+    bool chosen_found = false;
+    for (const VoteTraceRecord& t : v.per_trace) {
+      trace_tokens += t.forward_tokens;
+      chosen_found |= t.id == v.chosen_trace;
+      EXPECT_GE(t.weight, 0.0);
+    }
+    EXPECT_TRUE(chosen_found);
+    // The record's compute is every trace's plus their prompt prefills.
+    EXPECT_GT(*r.forward_tokens, trace_tokens);
+    EXPECT_EQ(EvalRecord::FromJson(r.ToLine(), "x", 1), r);
+  }
+  EXPECT_EQ(votes, 2);
 }
 
 TEST_F(RunnerTest, RefusesACheckpointWithOtherSettings) {

@@ -1,0 +1,240 @@
+#include "eval/replay.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <map>
+
+#include "core/error.h"
+#include "decoding/answer_hook.h"
+#include "decoding/trace_host.h"
+#include "decoding/vote_strategy.h"
+#include "eval/svg_chart.h"
+
+namespace entropix {
+namespace {
+
+using json = nlohmann::json;
+
+struct PoolMiss {};
+
+bool Samples(const TokenRule& r) { return r.kind == TokenRule::Kind::kSample; }
+
+bool Matches(const TraceRequest& stored, const TraceRequest& asked, int parent) {
+  if (stored.parent != parent || stored.fork_position != asked.fork_position) return false;
+  if (!SameRule(stored.first, asked.first) || !SameRule(stored.rest, asked.rest)) return false;
+  return !(Samples(asked.first) || Samples(asked.rest)) || stored.seed == asked.seed;
+}
+
+// Serves each request its stored trace; throws PoolMiss when there is none.
+class ReplayHost final : public TraceHost {
+ public:
+  explicit ReplayHost(const PoolItem& item) : item_(item) {}
+
+  std::vector<TraceResult> RunBatch(const std::vector<TraceRequest>& batch) override {
+    std::vector<TraceResult> out;
+    for (const TraceRequest& r : batch) {
+      const int parent = r.parent < 0 ? -1 : pool_of_.at(r.parent);
+      const PoolTrace* found = nullptr;
+      for (const PoolTrace& t : item_.traces) {
+        if (Matches(t.request, r, parent)) {
+          found = &t;
+          break;
+        }
+      }
+      if (!found) throw PoolMiss{};
+      pool_of_[r.id] = found->request.id;
+      TraceResult res = found->result;
+      res.id = r.id;
+      out.push_back(std::move(res));
+    }
+    return out;
+  }
+  int pool_of(int trace) const { return pool_of_.at(trace); }
+
+ private:
+  const PoolItem& item_;
+  std::map<int, int> pool_of_;  // strategy trace id -> pool id
+};
+
+ReplayOutcome ReplayVote(const PoolItem& item, const VoteProfile& profile) {
+  ReplayHost host(item);
+  VoteStrategy strategy(profile, MathAnswerHook(profile.answer_require_marker), item.seed);
+  ReplayOutcome o;
+  try {
+    RunVote(strategy, host);
+  } catch (const PoolMiss&) {
+    return o;
+  }
+  const VoteOutcome& v = strategy.outcome();
+  int from_prompt = 0;
+  for (const VoteEvent& e : strategy.events()) {
+    from_prompt += e.kind == VoteEvent::Kind::kTraceStarted && e.parent < 0;
+  }
+  o.replayed = true;
+  o.chosen_trace = host.pool_of(v.chosen_trace);
+  o.correct = item.traces[o.chosen_trace].correct;
+  o.forward_tokens = item.prompt_tokens * from_prompt + v.forward_tokens;
+  o.traces = v.traces;
+  o.stop_reason = v.stop_reason;
+  return o;
+}
+
+// The first n traces of this origin, in pool order (empty: fewer stored).
+std::vector<const PoolTrace*> FirstOf(const PoolItem& item, const std::string& origin, int n) {
+  std::vector<const PoolTrace*> out;
+  for (const PoolTrace& t : item.traces) {
+    if (static_cast<int>(out.size()) < n && t.request.origin == origin) out.push_back(&t);
+  }
+  if (static_cast<int>(out.size()) < n) out.clear();
+  return out;
+}
+
+ReplayOutcome Finish(const PoolItem& item, const std::vector<const PoolTrace*>& used, const PoolTrace& chosen) {
+  ReplayOutcome o;
+  o.replayed = true;
+  o.chosen_trace = chosen.request.id;
+  o.correct = chosen.correct;
+  o.traces = static_cast<int>(used.size());
+  for (const PoolTrace* t : used) {
+    o.forward_tokens += t->result.forward_tokens + (t->request.parent < 0 ? item.prompt_tokens : 0);
+  }
+  return o;
+}
+
+ReplayOutcome ReplaySelfConsistency(const PoolItem& item, int k) {
+  const std::vector<const PoolTrace*> used = FirstOf(item, "sample", k);
+  if (used.empty()) return {};
+  std::map<std::string, int> count;
+  for (const PoolTrace* t : used) count[t->answer.value_or("")] += t->answer ? 1 : 0;
+  const PoolTrace* best = used[0];
+  int best_count = 0;
+  for (const PoolTrace* t : used) {  // in order: ties go to the answer seen first
+    if (t->answer && count[*t->answer] > best_count) {
+      best = t;
+      best_count = count[*t->answer];
+    }
+  }
+  return Finish(item, used, *best);
+}
+
+ReplayOutcome ReplayCot(const PoolItem& item, int k) {
+  std::vector<const PoolTrace*> used = FirstOf(item, "first_token", k - 1);
+  if (k > 1 && used.empty()) return {};
+  used.insert(used.begin(), &item.traces[0]);
+  const PoolTrace* best = &item.traces[0];
+  bool any = false;
+  for (const PoolTrace* t : used) {
+    if (t->answer && (!any || t->answer_margin > best->answer_margin)) {
+      best = t;
+      any = true;
+    }
+  }
+  return Finish(item, used, *best);
+}
+
+}  // namespace
+
+ReplayOutcome ReplayItem(const PoolItem& item, const ReplayMethod& m) {
+  switch (m.kind) {
+    case ReplayMethod::Kind::kGreedy: return Finish(item, {&item.traces[0]}, item.traces[0]);
+    case ReplayMethod::Kind::kSelfConsistency: return ReplaySelfConsistency(item, m.k);
+    case ReplayMethod::Kind::kCotDecoding: return ReplayCot(item, m.k);
+    case ReplayMethod::Kind::kVote: return ReplayVote(item, m.profile);
+  }
+  return {};
+}
+
+std::vector<ReplayRow> ReplayPool(std::span<const PoolItem> items, std::span<const ReplayMethod> methods,
+                                  int resamples, uint64_t seed) {
+  std::vector<ReplayRow> rows;
+  for (const ReplayMethod& m : methods) {
+    ReplayRow row;
+    row.label = m.label;
+    std::vector<double> correct, greedy, forward;
+    int one = 0;
+    for (const PoolItem& item : items) {
+      const ReplayOutcome o = ReplayItem(item, m);
+      row.per_item.push_back({item.item, o});
+      if (!o.replayed) {
+        ++row.missed;
+        continue;
+      }
+      correct.push_back(o.correct);
+      greedy.push_back(item.traces[0].correct);
+      forward.push_back(static_cast<double>(o.forward_tokens));
+      one += o.traces == 1 ? 1 : 0;
+    }
+    row.items = static_cast<int>(correct.size());
+    row.accuracy = BootstrapMean(correct, resamples, seed);
+    row.vs_greedy = ComparePaired(correct, greedy, resamples, seed);
+    for (double f : forward) row.mean_forward_tokens += f / std::max<size_t>(1, forward.size());
+    row.p90_forward_tokens = Percentile(forward, 0.9);
+    row.one_trace_share = row.items > 0 ? static_cast<double>(one) / row.items : 0.0;
+    rows.push_back(std::move(row));
+  }
+  return rows;
+}
+
+json ReplayJson(const std::vector<ReplayRow>& rows) {
+  json out = json::array();
+  for (const ReplayRow& r : rows) {
+    out.push_back({{"method", r.label},
+                   {"items", r.items},
+                   {"missed", r.missed},
+                   {"accuracy",
+                    {{"estimate", r.accuracy.estimate}, {"low", r.accuracy.low}, {"high", r.accuracy.high}}},
+                   {"vs_greedy",
+                    {{"difference", r.vs_greedy.difference.estimate},
+                     {"low", r.vs_greedy.difference.low},
+                     {"high", r.vs_greedy.difference.high},
+                     {"mcnemar_p", r.vs_greedy.mcnemar_p}}},
+                   {"mean_forward_tokens", r.mean_forward_tokens},
+                   {"p90_forward_tokens", r.p90_forward_tokens},
+                   {"one_trace_share", r.one_trace_share}});
+  }
+  return out;
+}
+
+std::string ReplayItemsJsonl(const std::vector<ReplayRow>& rows) {
+  std::string out;
+  for (const ReplayRow& r : rows) {
+    for (const auto& [item, o] : r.per_item) {
+      json j = {{"method", r.label}, {"item", item}, {"replayed", o.replayed}};
+      if (o.replayed) {
+        j.update({{"correct", o.correct}, {"forward_tokens", o.forward_tokens}, {"traces", o.traces},
+                  {"chosen_trace", o.chosen_trace}});
+        if (!o.stop_reason.empty()) j["stop_reason"] = o.stop_reason;
+      }
+      out += j.dump() + "\n";
+    }
+  }
+  return out;
+}
+
+std::string ReplayMarkdown(const std::vector<ReplayRow>& rows) {
+  std::string md =
+      "| method | items | missed | accuracy [95% CI] | vs greedy [95% CI] | McNemar p "
+      "| fwd tokens mean | p90 | one trace |\n"
+      "|---|---|---|---|---|---|---|---|---|\n";
+  char buf[256];  // the numbers; the label is appended whole
+  for (const ReplayRow& r : rows) {
+    std::snprintf(buf, sizeof buf,
+                  " | %d | %d | %.3f [%.3f, %.3f] | %+.3f [%+.3f, %+.3f] | %.3f | %.0f | %.0f | %.2f |\n", r.items,
+                  r.missed, r.accuracy.estimate, r.accuracy.low, r.accuracy.high, r.vs_greedy.difference.estimate,
+                  r.vs_greedy.difference.low, r.vs_greedy.difference.high, r.vs_greedy.mcnemar_p,
+                  r.mean_forward_tokens, r.p90_forward_tokens, r.one_trace_share);
+    md += "| " + r.label + buf;
+  }
+  return md;
+}
+
+std::string ReplayChartSvg(const std::vector<ReplayRow>& rows) {
+  std::vector<ChartPoint> points;
+  for (const ReplayRow& r : rows) {
+    points.push_back({r.label, r.mean_forward_tokens, r.accuracy.estimate, r.accuracy.low, r.accuracy.high});
+  }
+  return ScatterChartSvg("Accuracy versus compute (replayed on the trace pool)", points,
+                         "forward token-steps per item (mean)", "accuracy");
+}
+
+}  // namespace entropix

@@ -1,0 +1,83 @@
+// Offline replay of decoding methods on stored trace pools
+// (eval/trace_pool.h): no model is run. The gated vote is the live
+// VoteStrategy itself, driven by a TraceHost that serves the stored trace
+// for each request (same parent, fork position, token rules, and seed where
+// a rule samples), so a replay equals the live `vote` run whenever the pool
+// holds every trace the run asks for. A request the pool lacks is a miss:
+// the item is left out of that method's row (and counted), never guessed.
+//
+// Methods:
+//   greedy   the greedy trace
+//   sc@K     self-consistency: majority over the first K independent samples
+//            (ties: the answer seen first; no answers: the first sample)
+//   cot@K    CoT-decoding: greedy plus the first K-1 first-token forks; the
+//            trace with the highest answer-span margin (none: greedy)
+//   PROFILE  the gated vote under a vote profile (name or file)
+// Compute: forward token-steps per item, prompt prefills included (every
+// trace started from the prompt pays its prompt), as eval records count it.
+#pragma once
+
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <span>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "decoding/vote_profile.h"
+#include "eval/statistics.h"
+#include "eval/trace_pool.h"
+
+namespace entropix {
+
+struct ReplayMethod {
+  enum class Kind { kGreedy, kSelfConsistency, kCotDecoding, kVote };
+  std::string label;
+  Kind kind = Kind::kGreedy;
+  int k = 1;            // sc, cot
+  VoteProfile profile;  // vote
+};
+
+// "greedy,sc@8,cot@8,vote-default,my.json" (Error(kInvalidArgument) naming a
+// bad element). A vote profile may carry overrides of its JSON fields, each
+// with one value or several separated by '|' (a grid: every combination
+// becomes a method, labelled with its own values):
+//   vote-default:gate.answer_margin=0.2|0.4:vote.weight=uniform|confidence
+// The changed profile is checked like a profile file (eval/replay_methods.cc).
+std::vector<ReplayMethod> ParseReplayMethods(const std::string& list);
+
+struct ReplayOutcome {
+  bool replayed = false;  // false: the pool lacks a trace the method asks for
+  double correct = 0.0;
+  int64_t forward_tokens = 0;
+  int traces = 0;
+  std::string stop_reason;  // vote: the strategy's
+  int chosen_trace = -1;    // the pool id of the returned trace
+};
+
+ReplayOutcome ReplayItem(const PoolItem& item, const ReplayMethod& method);
+
+struct ReplayRow {
+  std::string label;
+  int items = 0;   // replayed
+  int missed = 0;  // left out: a pool miss
+  Interval accuracy;
+  PairedComparison vs_greedy;  // on the items this row replayed
+  double mean_forward_tokens = 0.0;
+  double p90_forward_tokens = 0.0;
+  double one_trace_share = 0.0;  // items answered by a single trace
+  std::vector<std::pair<std::string, ReplayOutcome>> per_item;  // item id and its outcome, in pool order
+};
+
+std::vector<ReplayRow> ReplayPool(std::span<const PoolItem> items, std::span<const ReplayMethod> methods,
+                                  int resamples, uint64_t seed);
+
+nlohmann::json ReplayJson(const std::vector<ReplayRow>& rows);
+// One JSON line per (method, item): replayed, correct, forward tokens,
+// traces, stop reason, chosen pool trace.
+std::string ReplayItemsJsonl(const std::vector<ReplayRow>& rows);
+std::string ReplayMarkdown(const std::vector<ReplayRow>& rows);
+// Accuracy versus mean forward tokens per item, one point per method.
+std::string ReplayChartSvg(const std::vector<ReplayRow>& rows);
+
+}  // namespace entropix
