@@ -56,8 +56,8 @@ void AddPromptFlags(CLI::App* cmd, PromptArgs& args);
 
 // The sampler of `run` (and the base of `calibrate`).
 struct SamplerArgs {
-  std::string sampler;   // greedy | sample | entropix; "" = entropix, or sample if a
-                         // sampling flag (--temp, --top-k, --top-p, --min-p) is given
+  std::string sampler;   // greedy | sample | entropix; "" = greedy, entropix with --profile,
+                         // sample if a sampling flag (--temp, --top-k, --top-p, --min-p) is given
   std::string profile;   // file or built-in name; "" = the built-in fitted on the model, else entropix-g2
   double temperature = 0.8;
   int top_k = 40;
@@ -74,7 +74,7 @@ class Tokenizer;
 std::vector<int32_t> BuildPrompt(const Model& model, const Tokenizer& tokenizer, const PromptArgs& a,
                                  const std::string& user_text, bool* chat_out);
 void WriteStdout(std::string_view text);  // checked: Error(kIo) on a failed write
-uint64_t ResolveSeed(int64_t requested);  // -1: a random seed, printed to stderr
+uint64_t ResolveSeed(int64_t requested, bool announce = true);  // -1: a random seed, printed to stderr
 // Ctrl-C while it lives: the first sets flag() (generation stops, exit 130);
 // a second one kills as usual.
 class CancelOnSigint {
@@ -95,8 +95,14 @@ struct RunArgs {
   PromptArgs prompt_format;
   SamplerArgs sampler;
   std::string prompt;
-  int max_tokens = 256;
-  int64_t seed = 0;         // -1: a random seed, printed to stderr
+  bool prompt_given = false;   // -p (set by main after parsing)
+  std::string prompt_file;     // -f FILE ("" = none)
+  int conversation = -1;       // -cnv: 1, -no-cnv: 0, neither: -1 (chat when no prompt on a terminal)
+  int max_tokens = 256;        // -1: until the end of generation or a full context
+  int64_t seed = -1;           // -1: a random seed, printed to stderr (sampling decoders only)
+  bool seed_given = false;     // set by main after parsing
+  bool quiet = false;          // only the answer (and warnings, errors) is printed
+  bool show_pauses = false;    // entropix: print the inserted pause text with the answer
   std::string trace;        // JSONL trace file ("" = none)
   std::string color = "auto";  // auto | always | never
   bool no_timings = false;
@@ -104,6 +110,8 @@ struct RunArgs {
   std::string vote_profile;  // vote: a JSON file or built-in name ("" = the --sampler spec's)
 };
 int RunCommand(const RunArgs& args);
+// `entropix chat`, and `run` without a prompt on a terminal (chat_command.cc).
+int ChatCommand(const RunArgs& args);
 // `run --sampler vote` (vote_command.cc).
 int RunVoteCommand(const RunArgs& args, VoteProfile profile);
 
@@ -126,6 +134,7 @@ int CalibrateCommand(const CalibrateArgs& args);
 struct InspectArgs {
   std::string path;
   bool all = false;
+  bool json = false;
 };
 int InspectCommand(const InspectArgs& args);
 
@@ -133,6 +142,7 @@ struct PullArgs {
   std::string name;
   bool list = false;
   bool force = false;
+  bool json = false;
 };
 int PullCommand(const PullArgs& args);
 
