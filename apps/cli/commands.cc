@@ -152,8 +152,6 @@ std::vector<int32_t> BuildPrompt(const Model& model, const Tokenizer& tokenizer,
   return EncodeConversation(model, tokenizer, format, messages, chat_out);
 }
 
-namespace {
-
 // The policy configuration of `run` from its flags (see SamplerArgs): the
 // spec parsed as `eval --samplers` parses it, then the sampling flags given
 // override its (base) parameters.
@@ -179,7 +177,14 @@ PolicyConfig SamplerConfig(const SamplerArgs& a, const Model& model, std::string
   return c;
 }
 
-}  // namespace
+
+bool UseColor(const std::string& mode) {
+  if (mode == "always") return true;
+  if (mode == "never") return false;
+  const char* no_color = std::getenv("NO_COLOR");
+  if (no_color && no_color[0] != '\0') return false;
+  return isatty(STDOUT_FILENO) == 1;
+}
 
 // Checked: a full disk or a closed pipe is an Error, not a silently lost answer.
 void WriteStdout(std::string_view text) {
@@ -260,13 +265,6 @@ void PrintRunSummary(const GenerationResult& r, int threads, const std::string& 
                StateMixSummary(r).c_str(), tps, 100.0 * r.sampler_seconds / std::max(r.decode_seconds, 1e-9));
 }
 
-bool UseColor(const std::string& mode) {
-  if (mode == "always") return true;
-  if (mode == "never") return false;
-  const char* no_color = std::getenv("NO_COLOR");
-  if (no_color && no_color[0] != '\0') return false;
-  return isatty(STDOUT_FILENO) == 1;
-}
 
 }  // namespace
 
@@ -297,7 +295,7 @@ std::optional<VoteProfile> VoteProfileOf(const RunArgs& a) {
 
 }  // namespace
 
-static const char* PolicyKindName(PolicyKind kind) {
+const char* PolicyKindName(PolicyKind kind) {
   switch (kind) {
     case PolicyKind::kGreedy: return "greedy";
     case PolicyKind::kSample: return "sample";

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "decoding/vote_profile.h"
+#include "runtime/policy_factory.h"
 #include "runtime/prompt.h"
 
 namespace entropix {
@@ -67,6 +68,14 @@ struct SamplerArgs {
   bool temp_given = false, top_k_given = false, top_p_given = false, min_p_given = false;
 };
 void AddSamplerFlags(CLI::App* cmd, SamplerArgs& args);
+// The policy configuration from the sampler flags (the spec parsed as `eval
+// --samplers` parses it, then the sampling flags given override its base
+// parameters); *profile_name: the entropix profile's name.
+class Model;
+PolicyConfig SamplerConfig(const SamplerArgs& a, const Model& model, std::string* profile_name);
+const char* PolicyKindName(PolicyKind kind);
+// --color: auto (a terminal without NO_COLOR), always, never.
+bool UseColor(const std::string& mode);
 
 // Shared by the run commands (commands.cc).
 class Model;
