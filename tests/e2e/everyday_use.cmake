@@ -101,3 +101,17 @@ set_tests_properties(e2e_use_rm_unknown PROPERTIES
   PASS_REGULAR_EXPRESSION "error: no model named 'no-such-model' in the cache; `entropix list`")
 add_test(NAME e2e_use_show_unknown COMMAND sh -c "${EX} show no-such-model 2>&1; test $? -eq 1")
 set_tests_properties(e2e_use_show_unknown PROPERTIES PASS_REGULAR_EXPRESSION "error: no model file or known model named 'no-such-model'")
+
+# Item 1: the chat REPL in tmux (two turns, /stats shows the reused cache,
+# /regen, Ctrl-C stops an answer and the chat goes on, /bye exits 0).
+add_test(NAME e2e_use_chat_tmux COMMAND sh ${CMAKE_CURRENT_SOURCE_DIR}/chat_tmux.sh ${EX} ${STORIES} ${UX_DIR})
+set_tests_properties(e2e_use_chat_tmux PROPERTIES PASS_REGULAR_EXPRESSION "^PASS" FAIL_REGULAR_EXPRESSION "FAIL" TIMEOUT 180)
+# `run` without a prompt on a terminal chats (script gives it one); -cnv
+# chats on a pipe too; colours on: the legend line.
+add_test(NAME e2e_use_run_terminal_chats COMMAND sh -c
+  "printf '/bye\\n' | script -qec '${EX} run -m ${STORIES} --color never' /dev/null")
+set_tests_properties(e2e_use_run_terminal_chats PROPERTIES PASS_REGULAR_EXPRESSION "entropix chat: .*/bye" TIMEOUT 60)
+add_test(NAME e2e_use_cnv_chat_turns COMMAND sh -c
+  "printf 'Once upon a time\\n/stats\\n/bye\\n' | ${EX} run -m ${STORIES} -cnv -n 12 --color always 2>&1")
+set_tests_properties(e2e_use_cnv_chat_turns PROPERTIES PASS_REGULAR_EXPRESSION
+  "states: .*fixed.*flowing.*\n>>> .*there.*\n>>> \\[context: 16 of 2048 tokens" TIMEOUT 60)
