@@ -35,7 +35,7 @@ _entropix() {
     pull) flags="--list --force --json"; COMPREPLY=($(compgen -W "$models" -- "$cur")) ;;
     list) flags="--json" ;;
     rm|show) flags="--tensors --json"; COMPREPLY=($(compgen -W "$models" -- "$cur")) ;;
-    bench) flags="$model_flags -p -n -d -b -r --json" ;;
+    bench) flags="$model_flags -p --n-prompt -n --n-gen -d --depth --batch --batch-prompt -r --repetitions --bandwidth-gbs --json" ;;
     eval) flags="$model_flags --task --samplers --split --draws --data -o --output --limit -s --seed -n --max-tokens
                  --difficulty --shots --raw --chat-template --system --prompt-style --resamples -q --quiet --rescore" ;;
   esac
