@@ -79,7 +79,7 @@ def test_breaking_out_stops_and_the_model_stays_usable(model):
 def test_errors_are_value_errors(model):
     with pytest.raises(ValueError, match="no model file or known model named"):
         entropix.Model("/nonexistent/model.gguf")
-    with pytest.raises(ValueError, match="unknown sampler"):
+    with pytest.raises(ValueError, match="no profile file or built-in profile named .no-such-sampler."):
         list(model.generate(PROMPT, sampler="no-such-sampler"))
     with pytest.raises(ValueError):
         list(model.generate(PROMPT, max_tokens=0))
