@@ -27,6 +27,7 @@
 #include "runtime/session.h"
 #include "runtime/terminal_text.h"
 #include "runtime/trace.h"
+#include "run_flags.h"
 #include "state_colors.h"
 #include "tokenizer/tokenizer.h"
 
@@ -114,6 +115,10 @@ ChatLoop::ChatLoop(const RunArgs& a) : args_(a) {
 void ChatLoop::SetSampler(const std::string& spec) {
   SamplerArgs s = args_.sampler;
   s.sampler = spec;
+  if (spec == "vote" || spec.rfind("vote@", 0) == 0) {
+    std::fprintf(stderr, "entropix: error: the chat answers with one trace: use `entropix run --sampler vote`\n");
+    return;
+  }
   try {
     std::string profile;
     const PolicyConfig pc = SamplerConfig(s, *model_, &profile);
@@ -279,7 +284,7 @@ CLI::App* AddChatCommand(CLI::App& app, RunArgs& a) {
   CLI::App* cmd = app.add_subcommand("chat", "Chat with a model in the terminal (the context is kept between turns)");
   AddModelFlags(cmd, a.model);
   cmd->add_option("-n,--n-predict", a.max_tokens, "Maximum tokens per answer (-1: until the end or a full context)")
-      ->check(CLI::Range(-1, 1 << 20));
+      ->check(TokenCountValidator());
   cmd->add_option("-s,--seed", a.seed, "Random seed of a sampling decoder (-1: a random one, printed)")
       ->check(CLI::Range(int64_t{-1}, std::numeric_limits<int64_t>::max()));
   AddSamplerFlags(cmd, a.sampler);

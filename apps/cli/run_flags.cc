@@ -43,6 +43,18 @@ std::string ReadStandardInput() {
 
 }  // namespace
 
+CLI::Validator TokenCountValidator() {
+  return CLI::Validator(
+      [](std::string& v) -> std::string {
+        int n = 0;
+        if (!CLI::detail::lexical_cast(v, n) || n < -1 || n == 0 || n > (1 << 20)) {
+          return "'" + v + "' is not a token count: give 1 to 1048576, or -1 for no limit";
+        }
+        return "";
+      },
+      "INT >= 1 or -1");
+}
+
 void AddRunInputFlags(CLI::App* cmd, RunArgs& a) {
   auto* prompt = cmd->add_option("-p,--prompt", a.prompt,
                                  "The prompt (the user message with a chat template); - reads standard input. "
@@ -50,15 +62,7 @@ void AddRunInputFlags(CLI::App* cmd, RunArgs& a) {
   cmd->add_option("-f,--file", a.prompt_file, "Read the prompt from this file")->excludes(prompt);
   cmd->add_option("-n,--n-predict", a.max_tokens,
                   "Maximum tokens to generate (-1: until the end of generation or a full context)")
-      ->check(CLI::Validator(
-          [](std::string& v) -> std::string {
-            int n = 0;
-            if (!CLI::detail::lexical_cast(v, n) || n < -1 || n == 0 || n > (1 << 20)) {
-              return "'" + v + "' is not a token count: give 1 to 1048576, or -1 for no limit";
-            }
-            return "";
-          },
-          "INT >= 1 or -1"));
+      ->check(TokenCountValidator());
   cmd->add_option("-s,--seed", a.seed, "Random seed of a sampling decoder (-1: a random one, printed to stderr)")
       ->check(CLI::Range(int64_t{-1}, std::numeric_limits<int64_t>::max()));
   cmd->add_flag("-q,--quiet", a.quiet, "Print only the answer: no legend, seed or summary lines on stderr");

@@ -16,6 +16,9 @@ enum class RunMode { kOneShot, kChat };
 // how much is printed.
 void AddRunInputFlags(CLI::App* cmd, RunArgs& a);
 
+// -n: 1 .. 2^20 tokens, or -1 for no limit.
+CLI::Validator TokenCountValidator();
+
 // After parsing: which of the flags that change a default were given
 // (--temp, --top-k, --top-p, --min-p, -p, -s), as RunArgs records them.
 void NoteGivenFlags(const CLI::App& cmd, RunArgs& a);
