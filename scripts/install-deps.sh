@@ -5,6 +5,8 @@ set -euo pipefail
 pkgs=(cmake ninja-build g++ pkg-config libgtest-dev nlohmann-json3-dev libcli11-dev
       libbenchmark-dev zlib1g-dev libssl-dev python3
       libcld2-dev  # language identification for IFEval (src/eval/language_id.h)
+      tmux  # the chat REPL's acceptance test (tests/e2e/chat_tmux.sh)
+      pybind11-dev python3-dev python3-venv python3-numpy python3-pytest  # the Python package (scripts/test-python.sh)
       clang-14 libclang-rt-14-dev)  # clang: the libFuzzer targets (scripts/fuzz-smoke.sh)
 missing=()
 for p in "${pkgs[@]}"; do

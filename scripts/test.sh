@@ -2,6 +2,7 @@
 # The test command: installs dependencies, builds, fetches the models the
 # tests compare against llama.cpp (the default SmolLM2-135M and
 # Qwen2.5-Coder-1.5B; cached after the first run), runs every test (ctest),
+# the Python package's tests (scripts/test-python.sh),
 # then runs the whole suite again under AddressSanitizer + UndefinedBehavior-
 # Sanitizer, the threaded tests under ThreadSanitizer, and a short libFuzzer
 # run of every fuzz target (scripts/fuzz-smoke.sh).
@@ -20,6 +21,9 @@ build/apps/cli/entropix pull smollm2-135m
 build/apps/cli/entropix pull qwen2.5-coder-1.5b
 export ENTROPIX_REQUIRE_MODELS=${ENTROPIX_REQUIRE_MODELS:-1}
 (cd build && ctest --output-on-failure -j2)
+
+echo "== ${SECONDS}s: the Python package: pip install . into a fresh venv, pytest =="
+scripts/test-python.sh
 
 echo "== ${SECONDS}s: sanitizer build (ASan + UBSan): the whole suite =="
 cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DENTROPIX_SANITIZE=ON \

@@ -23,13 +23,17 @@
 #include "io/gguf.h"
 #include "kernels/kernels.h"
 #include "io/gguf_dump.h"
+#include "model/archs/registry.h"
 #include "model/model.h"
+#include "model_commands.h"
 #include "runtime/policy_factory.h"
 #include "runtime/prompt.h"
 #include "runtime/sampler_spec.h"
 #include "runtime/session.h"
 #include "runtime/terminal_text.h"
 #include "runtime/trace.h"
+#include "run_flags.h"
+#include "state_colors.h"
 #include "runtime/vote_profiles.h"
 #include "sampling/calibration.h"
 #include "sampling/profile.h"
@@ -109,7 +113,8 @@ void AddSamplerFlags(CLI::App* cmd, SamplerArgs& args) {
   cmd->add_option("--sampler", args.sampler,
                   "greedy | sample | sample@PROFILE | lowT[@PROFILE] | entropix[@PROFILE] | vote[@VOTE_PROFILE] "
                   "(as in eval --samplers; "
-                  "default: entropix; sample when --temp/--top-k/--top-p/--min-p is given)");
+                  "default: greedy, the best measured on our models (README); sample when "
+                  "--temp/--top-k/--top-p/--min-p is given, entropix when --profile is)");
   cmd->add_option("--profile", args.profile,
                   "entropix profile: a JSON file or a built-in name (entropix-g2, entropix-branch, ...; "
                   "default: the built-in fitted on the model, else entropix-g2)");
@@ -147,15 +152,16 @@ std::vector<int32_t> BuildPrompt(const Model& model, const Tokenizer& tokenizer,
   return EncodeConversation(model, tokenizer, format, messages, chat_out);
 }
 
-namespace {
-
 // The policy configuration of `run` from its flags (see SamplerArgs): the
 // spec parsed as `eval --samplers` parses it, then the sampling flags given
 // override its (base) parameters.
 PolicyConfig SamplerConfig(const SamplerArgs& a, const Model& model, std::string* profile_name) {
   const bool any_sampling_flag = a.temp_given || a.top_k_given || a.top_p_given || a.min_p_given;
+  // The default decoder is the best measured on our models: greedy
+  // (docs/EVALUATION.md: entropix does not beat it). A sampling flag asks
+  // for sampling, --profile for the entropix policy.
   std::string spec = a.sampler;
-  if (spec.empty()) spec = any_sampling_flag && a.profile.empty() ? "sample" : "entropix";
+  if (spec.empty()) spec = !a.profile.empty() ? "entropix" : any_sampling_flag ? "sample" : "greedy";
   const std::string default_profile =
       a.profile.empty() ? DefaultProfileFor(model.config().name, model.config().vocab_size) : a.profile;
   PolicyConfig c = ParseSamplerSpec(spec, default_profile).config;
@@ -171,21 +177,14 @@ PolicyConfig SamplerConfig(const SamplerArgs& a, const Model& model, std::string
   return c;
 }
 
-const char* StateColor(State s, Action a) {
-  if (a == Action::kInsert) return "\x1b[2;33m";   // dim yellow: the inserted pause
-  if (a == Action::kBranch) return "\x1b[4;34m";   // underlined blue: committed branch
-  switch (s) {
-    case State::kFixed: return "";
-    case State::kFlowing: return "\x1b[32m";       // green
-    case State::kTreading: return "\x1b[33m";      // yellow
-    case State::kExploring: return "\x1b[36m";     // cyan
-    case State::kResampling: return "\x1b[31m";    // red
-    case State::kAdaptive: return "\x1b[35m";      // magenta
-  }
-  return "";
-}
 
-}  // namespace
+bool UseColor(const std::string& mode) {
+  if (mode == "always") return true;
+  if (mode == "never") return false;
+  const char* no_color = std::getenv("NO_COLOR");
+  if (no_color && no_color[0] != '\0') return false;
+  return isatty(STDOUT_FILENO) == 1;
+}
 
 // Checked: a full disk or a closed pipe is an Error, not a silently lost answer.
 void WriteStdout(std::string_view text) {
@@ -199,11 +198,11 @@ void WriteStdout(std::string_view text) {
 
 // -s -1: a random seed, printed so that the run can be repeated (llama-cli's
 // convention). Random seeds stay below 2^63 so that -s accepts them back.
-uint64_t ResolveSeed(int64_t requested) {
+uint64_t ResolveSeed(int64_t requested, bool announce) {
   if (requested >= 0) return static_cast<uint64_t>(requested);
   std::random_device rd;
   const uint64_t seed = ((static_cast<uint64_t>(rd()) << 32) | rd()) & 0x7fffffffffffffffull;
-  std::fprintf(stderr, "entropix: random seed %llu (pass -s %llu to repeat)\n",
+  if (announce) std::fprintf(stderr, "entropix: random seed %llu (pass -s %llu to repeat)\n",
                static_cast<unsigned long long>(seed), static_cast<unsigned long long>(seed));
   return seed;
 }
@@ -266,13 +265,6 @@ void PrintRunSummary(const GenerationResult& r, int threads, const std::string& 
                StateMixSummary(r).c_str(), tps, 100.0 * r.sampler_seconds / std::max(r.decode_seconds, 1e-9));
 }
 
-bool UseColor(const std::string& mode) {
-  if (mode == "always") return true;
-  if (mode == "never") return false;
-  const char* no_color = std::getenv("NO_COLOR");
-  if (no_color && no_color[0] != '\0') return false;
-  return isatty(STDOUT_FILENO) == 1;
-}
 
 }  // namespace
 
@@ -303,6 +295,15 @@ std::optional<VoteProfile> VoteProfileOf(const RunArgs& a) {
 
 }  // namespace
 
+const char* PolicyKindName(PolicyKind kind) {
+  switch (kind) {
+    case PolicyKind::kGreedy: return "greedy";
+    case PolicyKind::kSample: return "sample";
+    case PolicyKind::kEntropix: return "entropix";
+  }
+  return "?";
+}
+
 int RunCommand(const RunArgs& a) {
   if (std::optional<VoteProfile> vote = VoteProfileOf(a)) return RunVoteCommand(a, std::move(*vote));
   std::string path;
@@ -313,8 +314,11 @@ int RunCommand(const RunArgs& a) {
 
   std::string profile_name;
   const PolicyConfig pc = SamplerConfig(a.sampler, *model, &profile_name);
+  WarnIgnoredFlags(a, PolicyKindName(pc.kind));
   const std::unique_ptr<Policy> policy = MakePolicy(pc, tokenizer.get());
-  const uint64_t seed = ResolveSeed(a.seed);
+  // Greedy reads no random numbers: its seed is 0 and not announced.
+  const bool stochastic = pc.kind != PolicyKind::kGreedy;
+  const uint64_t seed = stochastic ? ResolveSeed(a.seed, !a.quiet) : 0;
 
   std::optional<TraceWriter> trace;
   if (!a.trace.empty()) trace.emplace(a.trace);
@@ -324,7 +328,7 @@ int RunCommand(const RunArgs& a) {
   so.context = a.model.context;
   Session session(*model, tokenizer.get(), so);
   GenerateOptions go;
-  go.max_tokens = a.max_tokens;
+  go.max_tokens = a.max_tokens < 0 ? session.context() : a.max_tokens;
   go.seed = seed;
   go.policy = policy.get();
   go.record_signals = trace.has_value();
@@ -340,7 +344,9 @@ int RunCommand(const RunArgs& a) {
     trace->Write(start);
   }
   const bool color = UseColor(a.color);
+  if (color && !a.quiet) std::fprintf(stderr, "%s\n", StateColorLegend().c_str());
   const char* current_color = "";
+  bool in_pause = false;
   go.on_token = [&](const TokenEvent& ev) {
     if (trace) {
       nlohmann::json j = TokenEventJson(ev);
@@ -348,6 +354,7 @@ int RunCommand(const RunArgs& a) {
       trace->Write(j);
     }
     current_color = color ? StateColor(ev.state, ev.action) : "";
+    in_pause = ev.action == Action::kInsert;
   };
   go.on_branch = [&](const BranchEvent& ev) {
     if (trace) trace->Write(BranchEventJson(ev, tokenizer.get()));
@@ -368,7 +375,9 @@ int RunCommand(const RunArgs& a) {
   CancelOnSigint cancel;
   go.cancel = cancel.flag();
   const GenerationResult r = session.Generate(prompt, go, [&](std::string_view text) {
-    print(text);
+    // The inserted pause is the model's thinking room, not the answer
+    // (the trace keeps it); --show-pauses prints it too.
+    if (!in_pause || a.show_pauses) print(text);
     return true;
   });
   WriteStdout("\n");
@@ -376,7 +385,7 @@ int RunCommand(const RunArgs& a) {
     trace->Write(TraceEndRecord(r));
     trace->Close();
   }
-  PrintRunSummary(r, session.pool().size(), policy->name(), profile_name, a.no_timings);
+  if (!a.quiet) PrintRunSummary(r, session.pool().size(), policy->name(), profile_name, a.no_timings);
   // 128 + SIGINT, as if the signal had ended the process (shells expect it).
   return r.stop == StopReason::kCancelled && cancel.requested() ? 130 : 0;
 }
@@ -599,6 +608,7 @@ int CalibrateCommand(const CalibrateArgs& a) {
 }
 
 int InspectCommand(const InspectArgs& a) {
+  if (a.json) return InspectJson(a);
   std::string path = a.path;
   if (!PathExists(path, "a model file")) {
     if (const ModelSpec* spec = FindModelSpec(path)) path = CachedModelPath(*spec);
@@ -633,11 +643,14 @@ int InspectCommand(const InspectArgs& a) {
 }
 
 int PullCommand(const PullArgs& a) {
+  if (a.list && a.json) return PullListJson();
   if (a.list || a.name.empty()) {
     for (const ModelSpec& m : KnownModels()) {
       std::error_code ec;
       const bool cached = std::filesystem::exists(CachedModelPath(m), ec);
-      std::printf("%-22s %s%s\n", m.name.c_str(), m.description.c_str(), cached ? " [cached]" : "");
+      const bool runnable = FindArch(m.architecture) != nullptr;
+      std::printf("%-22s %s%s%s\n", m.name.c_str(), m.description.c_str(), cached ? " [cached]" : "",
+                  runnable ? "" : " [cannot run yet: unsupported architecture]");
     }
     if (!a.list) {
       std::fprintf(stderr, "entropix pull: name a model to download, e.g. `entropix pull smollm2-135m`\n");

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "decoding/vote_profile.h"
+#include "runtime/policy_factory.h"
 #include "runtime/prompt.h"
 
 namespace entropix {
@@ -56,8 +57,8 @@ void AddPromptFlags(CLI::App* cmd, PromptArgs& args);
 
 // The sampler of `run` (and the base of `calibrate`).
 struct SamplerArgs {
-  std::string sampler;   // greedy | sample | entropix; "" = entropix, or sample if a
-                         // sampling flag (--temp, --top-k, --top-p, --min-p) is given
+  std::string sampler;   // greedy | sample | entropix; "" = greedy, entropix with --profile,
+                         // sample if a sampling flag (--temp, --top-k, --top-p, --min-p) is given
   std::string profile;   // file or built-in name; "" = the built-in fitted on the model, else entropix-g2
   double temperature = 0.8;
   int top_k = 40;
@@ -67,6 +68,14 @@ struct SamplerArgs {
   bool temp_given = false, top_k_given = false, top_p_given = false, min_p_given = false;
 };
 void AddSamplerFlags(CLI::App* cmd, SamplerArgs& args);
+// The policy configuration from the sampler flags (the spec parsed as `eval
+// --samplers` parses it, then the sampling flags given override its base
+// parameters); *profile_name: the entropix profile's name.
+class Model;
+PolicyConfig SamplerConfig(const SamplerArgs& a, const Model& model, std::string* profile_name);
+const char* PolicyKindName(PolicyKind kind);
+// --color: auto (a terminal without NO_COLOR), always, never.
+bool UseColor(const std::string& mode);
 
 // Shared by the run commands (commands.cc).
 class Model;
@@ -75,7 +84,7 @@ class Task;
 std::vector<int32_t> BuildPrompt(const Model& model, const Tokenizer& tokenizer, const PromptArgs& a,
                                  const std::string& user_text, bool* chat_out);
 void WriteStdout(std::string_view text);  // checked: Error(kIo) on a failed write
-uint64_t ResolveSeed(int64_t requested);  // -1: a random seed, printed to stderr
+uint64_t ResolveSeed(int64_t requested, bool announce = true);  // -1: a random seed, printed to stderr
 // Ctrl-C while it lives: the first sets flag() (generation stops, exit 130);
 // a second one kills as usual.
 class CancelOnSigint {
@@ -96,8 +105,14 @@ struct RunArgs {
   PromptArgs prompt_format;
   SamplerArgs sampler;
   std::string prompt;
-  int max_tokens = 256;
-  int64_t seed = 0;         // -1: a random seed, printed to stderr
+  bool prompt_given = false;   // -p (set by main after parsing)
+  std::string prompt_file;     // -f FILE ("" = none)
+  int conversation = -1;       // -cnv: 1, -no-cnv: 0, neither: -1 (chat when no prompt on a terminal)
+  int max_tokens = 256;        // -1: until the end of generation or a full context
+  int64_t seed = -1;           // -1: a random seed, printed to stderr (sampling decoders only)
+  bool seed_given = false;     // set by main after parsing
+  bool quiet = false;          // only the answer (and warnings, errors) is printed
+  bool show_pauses = false;    // entropix: print the inserted pause text with the answer
   std::string trace;        // JSONL trace file ("" = none)
   std::string color = "auto";  // auto | always | never
   bool no_timings = false;
@@ -105,6 +120,8 @@ struct RunArgs {
   std::string vote_profile;  // vote: a JSON file or built-in name ("" = the --sampler spec's)
 };
 int RunCommand(const RunArgs& args);
+// `entropix chat`, and `run` without a prompt on a terminal (chat_command.cc).
+int ChatCommand(const RunArgs& args);
 // `run --sampler vote` (vote_command.cc).
 int RunVoteCommand(const RunArgs& args, VoteProfile profile);
 
@@ -127,6 +144,7 @@ int CalibrateCommand(const CalibrateArgs& args);
 struct InspectArgs {
   std::string path;
   bool all = false;
+  bool json = false;
 };
 int InspectCommand(const InspectArgs& args);
 
@@ -134,6 +152,7 @@ struct PullArgs {
   std::string name;
   bool list = false;
   bool force = false;
+  bool json = false;
 };
 int PullCommand(const PullArgs& args);
 

@@ -10,28 +10,32 @@
 #include <limits>
 #include <string>
 
+#include "cli_compat.h"
+#include "chat_command.h"
 #include "commands.h"
+#include "model_commands.h"
+#include "run_flags.h"
 #include "core/error.h"
 
 int main(int argc, char** argv) {
   using namespace entropix;
   CLI::App app{"entropix: local language models with entropy-adaptive decoding", "entropix"};
   app.require_subcommand(1);
-  app.set_version_flag("--version", "entropix 0.1.0");
+  app.set_version_flag("--version", VersionText());
+  app.option_defaults()->always_capture_default();  // --help shows every default
 
   RunArgs run;
   CLI::App* run_cmd = app.add_subcommand("run", "Generate text from a prompt (streams the answer)");
   AddModelFlags(run_cmd, run.model);
-  run_cmd->add_option("-p,--prompt", run.prompt, "The prompt (or the user message in chat mode)")->required();
-  run_cmd->add_option("-n,--n-predict", run.max_tokens, "Maximum tokens to generate")->check(CLI::Range(1, 1 << 20));
-  run_cmd->add_option("-s,--seed", run.seed, "Random seed (-1: a random one, printed to stderr)")
-      ->check(CLI::Range(int64_t{-1}, std::numeric_limits<int64_t>::max()));
+  AddRunInputFlags(run_cmd, run);
   AddSamplerFlags(run_cmd, run.sampler);
   AddPromptFlags(run_cmd, run.prompt_format);
   run_cmd->add_option("--trace", run.trace, "Write a JSONL trace: one record per token (signals, state, action)");
   run_cmd->add_option("--color", run.color, "Colour tokens by state: auto (a terminal without NO_COLOR), always, never")
       ->check(CLI::IsMember({"auto", "always", "never"}));
   run_cmd->add_flag("--no-timings", run.no_timings, "Do not print the timing line");
+  run_cmd->add_flag("--show-pauses", run.show_pauses,
+                    "entropix: print the inserted pause text in the answer (the trace always has it)");
   run_cmd->add_option("--budget", run.budget, "--sampler vote: traces in all, the first one included "
                                               "(default: the vote profile's)")
       ->check(CLI::Range(1, 64));
@@ -64,12 +68,23 @@ int main(int argc, char** argv) {
   CLI::App* inspect_cmd = app.add_subcommand("inspect", "Print a GGUF file's metadata, tensors and whether entropix can run it");
   inspect_cmd->add_option("model", inspect.path, "Path to a .gguf file, or a known model name")->required();
   inspect_cmd->add_flag("--all", inspect.all, "Print every array element");
+  inspect_cmd->add_flag("--json", inspect.json, "Print the metadata, tensors and verdict as one JSON object");
 
   PullArgs pull;
   CLI::App* pull_cmd = app.add_subcommand("pull", "Download a known model into the cache");
   pull_cmd->add_option("name", pull.name, "Model name (see `entropix pull --list`)");
   pull_cmd->add_flag("--list", pull.list, "List the known models");
   pull_cmd->add_flag("--force", pull.force, "Download again even if cached");
+  pull_cmd->add_flag("--json", pull.json, "With --list: a JSON array");
+
+  ListArgs list;
+  CLI::App* list_cmd = AddListCommand(app, list);
+  RmArgs rm;
+  CLI::App* rm_cmd = AddRmCommand(app, rm);
+  ShowArgs show;
+  CLI::App* show_cmd = AddShowCommand(app, show);
+  RunArgs chat;
+  CLI::App* chat_cmd = AddChatCommand(app, chat);
 
   BenchArgs bench;
   CLI::App* bench_cmd = app.add_subcommand("bench", "Measure prompt, decode and batched decode speed (llama-bench's tests)");
@@ -135,20 +150,36 @@ int main(int argc, char** argv) {
   replay_cmd->add_option("--resamples", replay.resamples, "Bootstrap resamples")->check(CLI::Range(100, 1000000));
   replay_cmd->add_option("-s,--seed", replay.seed, "Bootstrap seed")->check(CLI::NonNegativeNumber);
 
+  std::vector<std::string> args = NormalizeLlamaFlags(argc, argv);
+  std::vector<std::string> commands;
+  for (const CLI::App* sub : app.get_subcommands([](const CLI::App*) { return true; })) {
+    commands.push_back(sub->get_name());
+  }
+  if (const std::string unknown = UnknownCommandMessage(args, commands); !unknown.empty()) {
+    std::fprintf(stderr, "entropix: error: %s\n", unknown.c_str());
+    return 1;
+  }
+  std::vector<char*> arg_ptrs;
+  for (std::string& s : args) arg_ptrs.push_back(s.data());
   try {
-    app.parse(argc, argv);
+    app.parse(static_cast<int>(arg_ptrs.size()), arg_ptrs.data());
   } catch (const CLI::ParseError& e) {
     if (e.get_exit_code() == 0) return app.exit(e);  // --help, --version
     // Bad flags exit 1 with "error: ...", as every other bad input does.
     std::fprintf(stderr, "entropix: error: %s\nRun with --help for more information.\n", e.what());
     return 1;
   }
-  run.sampler.temp_given = run_cmd->get_option("--temp")->count() > 0;
-  run.sampler.top_k_given = run_cmd->get_option("--top-k")->count() > 0;
-  run.sampler.top_p_given = run_cmd->get_option("--top-p")->count() > 0;
-  run.sampler.min_p_given = run_cmd->get_option("--min-p")->count() > 0;
+  NoteGivenFlags(*run_cmd, run);
+  NoteGivenFlags(*chat_cmd, chat);
   try {
-    if (*run_cmd) return RunCommand(run);
+    if (*run_cmd) {
+      if (ResolveRunInput(run) == RunMode::kChat) return ChatCommand(run);
+      return RunCommand(run);
+    }
+    if (*chat_cmd) return ChatCommand(chat);
+    if (*list_cmd) return ListCommand(list);
+    if (*rm_cmd) return RmCommand(rm);
+    if (*show_cmd) return ShowCommand(show);
     if (*cal_cmd) return CalibrateCommand(cal);
     if (*inspect_cmd) return InspectCommand(inspect);
     if (*pull_cmd) return PullCommand(pull);

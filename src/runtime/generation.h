@@ -73,6 +73,7 @@ struct GenerationResult {
   std::vector<int32_t> tokens;  // generated ids, insertions included (the end token excluded)
   StopReason stop = StopReason::kMaxTokens;
   int prompt_tokens = 0;
+  int reused_tokens = 0;         // Session::GenerateFrom: conversation tokens the cache already held
   double prompt_seconds = 0.0;   // wall clock of the steps that fed the prompt
   double decode_seconds = 0.0;   // from the first sampled token to the end
   double sampler_seconds = 0.0;  // signals + policy (inside decode_seconds)

@@ -1,5 +1,6 @@
 #include "runtime/session.h"
 
+#include <algorithm>
 #include <thread>
 
 #include "core/error.h"
@@ -43,7 +44,11 @@ Session::Session(const Model& model, const Tokenizer* tokenizer, const SessionOp
 
 Session::~Session() = default;
 
-void Session::Reset() { cache_.Truncate(0); }
+void Session::Reset() {
+  cache_.Truncate(0);
+  cached_.clear();
+  cached_known_ = true;
+}
 
 std::span<const float> Session::Feed(std::span<const int32_t> tokens, const ForwardOptions& options) {
   CheckTokenIds(model_.config(), tokens, "token");
@@ -51,6 +56,7 @@ std::span<const float> Session::Feed(std::span<const int32_t> tokens, const Forw
   // Once per forward, so that a damaged file fails with one clear message
   // whatever the caller does next (see Sequence::OnLogits).
   CheckFiniteLogits(logits);
+  cached_.insert(cached_.end(), tokens.begin(), tokens.end());
   return logits;
 }
 
@@ -61,11 +67,35 @@ GenerationResult Session::Generate(std::span<const int32_t> prompt, const Genera
     scheduler_.RunUntilDone();
   } catch (...) {
     scheduler_.Clear();  // the cache stays ours; the sequence is abandoned
+    cached_known_ = false;
     throw;
   }
   std::vector<std::unique_ptr<Sequence>> done = scheduler_.TakeFinished();
   ENTROPIX_CHECK(done.size() == 1 && done[0]->id() == id);
-  return done[0]->TakeResult();
+  GenerationResult result = done[0]->TakeResult();
+  // The cache now holds the prompt and the answer, less what was never fed
+  // (the last token at a token limit, the rest of a cancelled prefill).
+  cached_.insert(cached_.end(), prompt.begin(), prompt.end());
+  cached_.insert(cached_.end(), result.tokens.begin(), result.tokens.end());
+  if (static_cast<int>(cached_.size()) > cache_.size()) cached_.resize(cache_.size());
+  if (static_cast<int>(cached_.size()) != cache_.size()) cached_known_ = false;
+  return result;
+}
+
+GenerationResult Session::GenerateFrom(std::span<const int32_t> conversation, const GenerateOptions& options,
+                                       const TextCallback& on_text) {
+  ENTROPIX_CHECK(!conversation.empty());
+  size_t keep = 0;
+  if (cached_known_ && static_cast<int>(cached_.size()) == cache_.size()) {
+    const size_t limit = std::min(cached_.size(), conversation.size() - 1);
+    while (keep < limit && cached_[keep] == conversation[keep]) ++keep;
+  }
+  cache_.Truncate(static_cast<int>(keep));
+  cached_.resize(keep);
+  cached_known_ = true;
+  GenerationResult result = Generate(conversation.subspan(keep), options, on_text);
+  result.reused_tokens = static_cast<int>(keep);
+  return result;
 }
 
 }  // namespace entropix

@@ -47,6 +47,11 @@ class Session {
   // Clears the cache.
   void Reset();
 
+  // The token ids the cache holds, in order, as far as this Session fed
+  // them (Feed, Generate, GenerateFrom). Changing the cache through cache()
+  // directly leaves this unknown: then GenerateFrom reuses nothing.
+  const std::vector<int32_t>& cached_tokens() const { return cached_; }
+
   // Runs `tokens` after what the cache holds; returns the last logits (all
   // rows with options.all_logits). Throws Error for an id outside the model's
   // vocabulary and for non-finite logits (a damaged model).
@@ -57,11 +62,22 @@ class Session {
   GenerationResult Generate(std::span<const int32_t> prompt, const GenerateOptions& options,
                             const TextCallback& on_text);
 
+  // A conversation's next turn: `conversation` is the whole of it as tokens
+  // (history and the new turn). The longest prefix the cache already holds
+  // is kept, the cache is cut back to it, and only the rest is fed before
+  // generating: the history is not prefilled again. At least the last token
+  // is always fed (its logits start the answer). result.reused_tokens tells
+  // how many were kept.
+  GenerationResult GenerateFrom(std::span<const int32_t> conversation, const GenerateOptions& options,
+                                const TextCallback& on_text);
+
  private:
   const Model& model_;
   ThreadPool pool_;
   Scheduler scheduler_;  // one sequence at a time, on cache_
   KvCache cache_;
+  std::vector<int32_t> cached_;  // the ids cache_ holds (cached_tokens())
+  bool cached_known_ = true;     // false after a failed generation
 };
 
 // The pause text as token ids of this tokenizer. For tokenizers that put a

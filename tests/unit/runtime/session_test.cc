@@ -429,3 +429,62 @@ TEST(Hardening, StepAfterBranchReadsTheWinnersLogits) {
 
 }  // namespace
 }  // namespace entropix
+
+namespace entropix {
+namespace {
+
+// GenerateFrom (the chat's turns): the cache keeps the conversation's
+// history, only the new tokens are fed, and the answer equals a fresh
+// session's on the whole conversation.
+TEST(Session, GenerateFromReusesTheHistoryAndMatchesAFreshPrefill) {
+  const Loaded m = Load(StoriesPath());
+  SessionOptions so;
+  so.n_threads = 2;
+  so.context = 128;
+  const GreedyPolicy greedy;
+  GenerateOptions go;
+  go.max_tokens = 10;
+  go.policy = &greedy;
+  std::vector<float> first_entropy;
+  go.on_token = [&](const TokenEvent& ev) { first_entropy.push_back(static_cast<float>(ev.logit.entropy_bits)); };
+  Session chat(*m.model, m.tokenizer.get(), so);
+  const std::vector<int32_t> turn1 = {1, 403, 407, 261, 378};  // "Once upon a time"
+  const GenerationResult r1 = chat.GenerateFrom(turn1, go, nullptr);
+  EXPECT_EQ(r1.reused_tokens, 0);
+  ASSERT_EQ(r1.tokens.size(), 10u);
+  // At the token limit the last token was never fed: the cache holds 14.
+  EXPECT_EQ(chat.cache().size(), 14);
+  EXPECT_EQ(chat.cached_tokens().size(), 14u);
+
+  std::vector<int32_t> turn2 = turn1;
+  turn2.insert(turn2.end(), r1.tokens.begin(), r1.tokens.end());
+  const std::vector<int32_t> more = m.tokenizer->Encode(" The dog", /*add_bos=*/false, /*parse_special=*/false);
+  turn2.insert(turn2.end(), more.begin(), more.end());
+  first_entropy.clear();
+  const GenerationResult r2 = chat.GenerateFrom(turn2, go, nullptr);
+  const std::vector<float> chat_entropy = first_entropy;
+  EXPECT_EQ(r2.reused_tokens, 14);
+  EXPECT_EQ(r2.prompt_tokens, static_cast<int>(turn2.size()) - 14);
+
+  Session fresh(*m.model, m.tokenizer.get(), so);
+  first_entropy.clear();
+  const GenerationResult r3 = fresh.Generate(turn2, go, nullptr);
+  EXPECT_EQ(r2.tokens, r3.tokens);
+  ASSERT_EQ(chat_entropy.size(), first_entropy.size());
+  for (size_t i = 0; i < chat_entropy.size(); ++i) EXPECT_NEAR(chat_entropy[i], first_entropy[i], 1e-4) << i;
+
+  // Regenerating the same turn feeds only its last token again.
+  const GenerationResult again = chat.GenerateFrom(turn2, go, nullptr);
+  EXPECT_EQ(again.reused_tokens, static_cast<int>(turn2.size()) - 1);
+  EXPECT_EQ(again.tokens, r2.tokens);
+  // A history that differs after the prompt keeps only the common prefix.
+  std::vector<int32_t> other = turn1;
+  other.push_back(more.back());
+  EXPECT_EQ(chat.GenerateFrom(other, go, nullptr).reused_tokens, 5);
+  // A cache changed behind the session's back is not trusted.
+  chat.cache().Truncate(3);
+  EXPECT_EQ(chat.GenerateFrom(other, go, nullptr).reused_tokens, 0);
+}
+
+}  // namespace
+}  // namespace entropix
