@@ -115,6 +115,10 @@ int main(int argc, char** argv) {
                      "Generate nothing: score the folder's stored responses again with the current checkers, "
                      "rewrite results.jsonl and the summary");
 
+  ServeArgs serve;
+  CLI::App* serve_cmd = app.add_subcommand("serve", "Serve the model over an OpenAI-compatible HTTP API");
+  AddServeFlags(serve_cmd, serve);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -134,6 +138,7 @@ int main(int argc, char** argv) {
     if (*pull_cmd) return PullCommand(pull);
     if (*bench_cmd) return BenchCommand(bench);
     if (*eval_cmd) return EvalCommand(eval);
+    if (*serve_cmd) return ServeCommand(serve);
   } catch (const Error& e) {
     std::fflush(stdout);
     std::fprintf(stderr, "entropix: error: %s\n", e.what());
