@@ -1,5 +1,6 @@
 #include "server/request.h"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <nlohmann/json.hpp>
@@ -57,8 +58,10 @@ bool ReadBool(const json& v, const std::string& key) {
 
 int ReadInt(const json& v, const std::string& key, int lo, int hi) {
   if (!v.is_number_integer()) BadRequest(key, key + " must be an integer");
-  const bool in_range = v.is_number_unsigned() ? v.get<uint64_t>() <= static_cast<uint64_t>(hi)
-                                               : v.get<int64_t>() >= lo && v.get<int64_t>() <= hi;
+  // Compared before narrowing: 4294967297 must not pass as 1.
+  const bool in_range = v.is_number_unsigned()
+                            ? v.get<uint64_t>() <= static_cast<uint64_t>(hi) && v.get<uint64_t>() >= static_cast<uint64_t>(std::max(lo, 0))
+                            : v.get<int64_t>() >= lo && v.get<int64_t>() <= hi;
   if (!in_range) {
     BadRequest(key, key + " must be between " + std::to_string(lo) + " and " + std::to_string(hi) + ", not " +
                         v.dump());
