@@ -4,6 +4,8 @@
 set -euo pipefail
 pkgs=(cmake ninja-build g++ pkg-config libgtest-dev nlohmann-json3-dev libcli11-dev
       libbenchmark-dev zlib1g-dev libssl-dev python3
+      libcpp-httplib-dev  # entropix serve (src/server/)
+      python3-venv        # the server's end-to-end tests install the openai client into a venv
       libcld2-dev  # language identification for IFEval (src/eval/language_id.h)
       clang-14 libclang-rt-14-dev)  # clang: the libFuzzer targets (scripts/fuzz-smoke.sh)
 missing=()

@@ -19,6 +19,7 @@ scripts/build.sh
 build/apps/cli/entropix pull smollm2-135m
 build/apps/cli/entropix pull qwen2.5-coder-1.5b
 export ENTROPIX_REQUIRE_MODELS=${ENTROPIX_REQUIRE_MODELS:-1}
+export ENTROPIX_REQUIRE_SERVER_E2E=${ENTROPIX_REQUIRE_SERVER_E2E:-1}  # the openai-client tests must run
 (cd build && ctest --output-on-failure -j2)
 
 echo "== ${SECONDS}s: sanitizer build (ASan + UBSan): the whole suite =="
