@@ -9,6 +9,7 @@ ends the run with exit code 1.
 """
 import http.client
 import json
+import os
 import re
 import subprocess
 import sys
@@ -243,6 +244,38 @@ def test_overload(binary, model_path):
     s.stop()
 
 
+def cached_smollm2():
+    base = os.environ.get("ENTROPIX_MODEL_DIR") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "entropix", "models")
+    path = os.path.join(base, "SmolLM2-135M-Instruct.Q4_1.gguf")
+    return path if os.path.exists(path) else None
+
+
+def test_disconnect_frees(binary):
+    """On SmolLM2 (slow enough to still be generating): a stream whose client
+    hangs up stops well before max_tokens, and its sequence is freed."""
+    path = cached_smollm2()
+    if not path:
+        check(os.environ.get("ENTROPIX_REQUIRE_MODELS") != "1", "SmolLM2 is cached (ENTROPIX_REQUIRE_MODELS=1)")
+        print("skipped: the disconnect test needs SmolLM2 (entropix pull smollm2-135m)")
+        return
+    s = Server(binary, path, "-c", "1024")
+    model = s.client().models.list().data[0].id
+    before = s.metric("entropix_completion_tokens_total")
+    c = http.client.HTTPConnection("127.0.0.1", s.port, timeout=30)
+    c.request("POST", "/v1/chat/completions", json.dumps(
+        {"model": model, "messages": [{"role": "user", "content": "Write a long story about a dragon."}],
+         "max_tokens": 800, "stream": True, "temperature": 1.0, "seed": 1}), {"Content-Type": "application/json"})
+    r = c.getresponse()
+    check(r.status == 200 and r.readline().startswith(b"data: "), "SmolLM2: a stream starts")
+    c.sock.close()
+    c.close()
+    s.assert_clean()
+    generated = s.metric("entropix_completion_tokens_total") - before
+    check(generated < 800, f"a client that hangs up mid-stream stops its generation ({generated:.0f} of 800 tokens)")
+    s.stop()
+
+
 def main():
     binary, stories = sys.argv[1], sys.argv[2]
     t0 = time.time()
@@ -261,6 +294,7 @@ def main():
         if s.proc.poll() is None:
             s.proc.kill()
     test_overload(binary, stories)
+    test_disconnect_frees(binary)
     print(f"all server e2e checks passed in {time.time() - t0:.1f}s")
 
 
