@@ -9,6 +9,9 @@
 #include "server/formatter.h"
 #include "server/job_builder.h"
 #include "server/request.h"
+#include "server/web_page.h"
+#include "sampling/profile.h"
+#include "model/model.h"
 
 namespace entropix::server {
 namespace {
@@ -161,6 +164,12 @@ void HttpServer::Routes() {
   http_->Get("/metrics", [this](const httplib::Request&, httplib::Response& res) {
     res.set_content(metrics_.Render(), "text/plain; version=0.0.4");
   });
+  http_->Get("/", [](const httplib::Request&, httplib::Response& res) {
+    res.set_content(WebPageTexts()[0].text, "text/html; charset=utf-8");
+  });
+  http_->Get("/v1/entropix/profile", [this](const httplib::Request& req, httplib::Response& res) {
+    HandleProfile(req, res);
+  });
   http_->Get("/v1/models", [this](const httplib::Request& req, httplib::Response& res) { HandleModels(req, res); });
   http_->Post("/v1/chat/completions", [this](const httplib::Request& req, httplib::Response& res) {
     HandleCompletion(req, res, Endpoint::kChat);
@@ -180,6 +189,24 @@ void HttpServer::HandleModels(const httplib::Request& req, httplib::Response& re
     SendError(res, e);
   }
   metrics_.CountRequest("models", res.status);
+}
+
+// Extension: a built-in entropix profile (default: the one the server uses
+// for the model), for the web page's threshold lines.
+void HttpServer::HandleProfile(const httplib::Request& req, httplib::Response& res) {
+  try {
+    CheckAuth(req);
+    CheckReady();
+    std::string name = req.get_param_value("name");
+    if (name.empty()) name = DefaultProfileFor(model_->config().name, model_->config().vocab_size);
+    if (!HasBuiltinProfile(name)) {
+      throw ApiError(404, "invalid_request_error", "no built-in profile '" + name + "'", "name", "not_found");
+    }
+    SendJson(res, 200, json::parse(ProfileToJson(BuiltinProfile(name))));
+  } catch (const ApiError& e) {
+    SendError(res, e);
+  }
+  metrics_.CountRequest("profile", res.status);
 }
 
 void HttpServer::HandleCompletion(const httplib::Request& req, httplib::Response& res, Endpoint endpoint) {

@@ -5,6 +5,7 @@
 //   GET  /v1/models              the served model
 //   POST /v1/chat/completions    OpenAI chat completions (stream or not)
 //   POST /v1/completions         OpenAI completions (stream or not)
+//   GET  /v1/entropix/profile    extension: a built-in profile (?name=; default: the model's)
 //   GET  /                       the web page (web_page.h)
 //
 // Every error is OpenAI-shaped JSON (api_error.h). With an API key, /v1/*
@@ -63,6 +64,7 @@ class HttpServer {
   void Routes();
   void HandleCompletion(const httplib::Request& req, httplib::Response& res, Endpoint endpoint);
   void HandleModels(const httplib::Request& req, httplib::Response& res);
+  void HandleProfile(const httplib::Request& req, httplib::Response& res);
   void CheckAuth(const httplib::Request& req) const;
   void CheckReady() const;
 

@@ -76,6 +76,12 @@ TEST(HttpServerTest, ServesConcurrentStreamsAndSurvivesAHangUp) {
   EXPECT_EQ(bad->status, 400);
   EXPECT_EQ(nlohmann::json::parse(bad->body)["error"]["code"], "invalid_json");
   EXPECT_EQ(cli.Get("/nowhere")->status, 404);
+  auto page = cli.Get("/");
+  EXPECT_EQ(page->status, 200);
+  EXPECT_NE(page->body.find("entropy–varentropy"), std::string::npos);
+  EXPECT_EQ(page->body.find("http"), std::string::npos) << "the page loads nothing from the network";
+  auto profile = cli.Get("/v1/entropix/profile?name=entropix-g2");
+  EXPECT_EQ(nlohmann::json::parse(profile->body)["thresholds"]["high_entropy"], 5.0);
   EXPECT_TRUE(nlohmann::json::parse(cli.Get("/nowhere")->body).contains("error"));
   std::string metrics;
   for (int i = 0; i < 100; ++i) {
