@@ -58,6 +58,10 @@ Engine::~Engine() {
 }
 
 void Engine::Submit(GenerationJob job) {
+  if (job.n > options_.parallel + options_.queue) {  // would never fit: not a busy server
+    BadRequest("n", "n is " + std::to_string(job.n) + ", but this server admits at most " +
+                        std::to_string(options_.parallel + options_.queue) + " sequences (--parallel + --queue)");
+  }
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (stop_ || in_flight_ + job.n > options_.parallel + options_.queue) {

@@ -65,7 +65,8 @@ class Engine {
   Engine(const Engine&) = delete;
   Engine& operator=(const Engine&) = delete;
 
-  // Throws ApiError(503) when the queue is full.
+  // Throws ApiError: 503 when the queue is full, 400 for more choices than
+  // the server ever admits.
   void Submit(GenerationJob job);
   int context() const { return options_.context; }
 

@@ -121,6 +121,13 @@ TEST(EngineTest, CancelFreesTheSequencesAndTheQueueBoundHolds) {
   } catch (const ApiError& e) {
     EXPECT_EQ(e.status(), 503);
   }
+  try {
+    engine.Submit(Job(m, R"({"model":"m","prompt":"x","n":3})"));
+    ADD_FAILURE() << "n = 3 was admitted by a server of 2 places";
+  } catch (const ApiError& e) {
+    EXPECT_EQ(e.status(), 400);
+    EXPECT_EQ(e.param(), "n");
+  }
   cha->Cancel();
   bool finished = false;
   for (int i = 0; i < 100 && !finished; ++i) cha->Wait(std::chrono::milliseconds(100), &finished);
