@@ -261,6 +261,10 @@ def test_disconnect_frees(binary):
         return
     s = Server(binary, path, "-c", "1024")
     model = s.client().models.list().data[0].id
+    r = s.client().chat.completions.create(model=model, max_tokens=32, extra_body={"sampler": "greedy"},
+                                           messages=[{"role": "user", "content": "What is the capital of France?"}])
+    check("Paris" in r.choices[0].message.content, f"SmolLM2 through the chat template answers Paris "
+                                                   f"(the README's example): {r.choices[0].message.content!r}")
     before = s.metric("entropix_completion_tokens_total")
     c = http.client.HTTPConnection("127.0.0.1", s.port, timeout=30)
     c.request("POST", "/v1/chat/completions", json.dumps(
