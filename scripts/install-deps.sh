@@ -4,6 +4,8 @@
 set -euo pipefail
 pkgs=(cmake ninja-build g++ pkg-config libgtest-dev nlohmann-json3-dev libcli11-dev
       libbenchmark-dev zlib1g-dev libssl-dev python3
+      libcpp-httplib-dev  # entropix serve (src/server/)
+      python3-venv        # the server's end-to-end tests install the openai client into a venv
       libcld2-dev  # language identification for IFEval (src/eval/language_id.h)
       tmux  # the chat REPL's acceptance test (tests/e2e/chat_tmux.sh)
       pybind11-dev python3-dev python3-venv python3-numpy python3-pytest  # the Python package (scripts/test-python.sh)

@@ -20,6 +20,7 @@ scripts/build.sh
 build/apps/cli/entropix pull smollm2-135m
 build/apps/cli/entropix pull qwen2.5-coder-1.5b
 export ENTROPIX_REQUIRE_MODELS=${ENTROPIX_REQUIRE_MODELS:-1}
+export ENTROPIX_REQUIRE_SERVER_E2E=${ENTROPIX_REQUIRE_SERVER_E2E:-1}  # the openai-client tests must run
 (cd build && ctest --output-on-failure -j2)
 
 echo "== ${SECONDS}s: the Python package: pip install . into a fresh venv, pytest =="
@@ -36,13 +37,17 @@ export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 (cd build-asan && ctest --output-on-failure -j2 -E '^test_model$')
 build-asan/tests/unit/model/test_model --gtest_brief=1 --gtest_filter='-*Qwen*'
 
-echo "== ${SECONDS}s: ThreadSanitizer: thread pool and the multi-threaded session =="
+echo "== ${SECONDS}s: ThreadSanitizer: thread pool, the multi-threaded session, the server =="
 cmake -S . -B build-tsan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DENTROPIX_TSAN=ON \
   -DENTROPIX_BUILD_BENCH=OFF >/dev/null
-cmake --build build-tsan --target test_threading test_runtime
+cmake --build build-tsan --target test_threading test_runtime test_server
 TSAN_OPTIONS=${TSAN_OPTIONS:-halt_on_error=1} build-tsan/tests/unit/threading/test_threading --gtest_brief=1
 TSAN_OPTIONS=${TSAN_OPTIONS:-halt_on_error=1} build-tsan/tests/unit/runtime/test_runtime --gtest_brief=1 \
   --gtest_filter='-*DefaultModel*'
+# The server: handler threads, the engine thread, channels, cancellation.
+# tsan.supp: Debian's cpp-httplib is not instrumented (the file says why).
+TSAN_OPTIONS="${TSAN_OPTIONS:-halt_on_error=1} suppressions=tests/unit/server/tsan.supp" \
+  build-tsan/tests/unit/server/test_server --gtest_brief=1
 
 echo "== ${SECONDS}s: fuzz smoke runs (libFuzzer, clang) =="
 scripts/fuzz-smoke.sh "${ENTROPIX_FUZZ_SECONDS:-20}"

@@ -213,4 +213,17 @@ struct ReplayArgs {
 };
 int ReplayCommand(const ReplayArgs& args);
 
+// `entropix serve` (serve_command.cc): the OpenAI-compatible server.
+struct ServeArgs {
+  ModelArgs model;
+  std::string host = "127.0.0.1";
+  int port = 8080;
+  std::string api_key;  // "": $ENTROPIX_API_KEY, else none
+  int parallel = 4;
+  int queue = 16;
+  size_t max_body = 4u << 20;
+};
+void AddServeFlags(CLI::App* cmd, ServeArgs& args);
+int ServeCommand(const ServeArgs& args);
+
 }  // namespace entropix

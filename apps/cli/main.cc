@@ -150,6 +150,10 @@ int main(int argc, char** argv) {
   replay_cmd->add_option("--resamples", replay.resamples, "Bootstrap resamples")->check(CLI::Range(100, 1000000));
   replay_cmd->add_option("-s,--seed", replay.seed, "Bootstrap seed")->check(CLI::NonNegativeNumber);
 
+  ServeArgs serve;
+  CLI::App* serve_cmd = app.add_subcommand("serve", "Serve the model over an OpenAI-compatible HTTP API");
+  AddServeFlags(serve_cmd, serve);
+
   std::vector<std::string> args = NormalizeLlamaFlags(argc, argv);
   std::vector<std::string> commands;
   for (const CLI::App* sub : app.get_subcommands([](const CLI::App*) { return true; })) {
@@ -186,6 +190,7 @@ int main(int argc, char** argv) {
     if (*bench_cmd) return BenchCommand(bench);
     if (*eval_cmd) return EvalCommand(eval);
     if (*replay_cmd) return ReplayCommand(replay);
+    if (*serve_cmd) return ServeCommand(serve);
   } catch (const Error& e) {
     std::fflush(stdout);
     std::fprintf(stderr, "entropix: error: %s\n", e.what());

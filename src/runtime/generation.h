@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <functional>
 #include <optional>
+#include <span>
 #include <string_view>
 #include <vector>
 
@@ -34,6 +35,10 @@ struct TokenEvent {
   SamplingParams params{0.0, 1, 1.0, 0.0};
   int branch_event = -1;       // index into GenerationResult::branches, for branch tokens
   bool end_of_generation = false;  // the token that stopped generation (not emitted as text)
+  // [vocab_size] the logits the token was chosen from (untempered; with
+  // `logit` they give every alternative's log-probability), valid during
+  // on_token only; empty for tokens committed by a branch.
+  std::span<const float> logits;
 };
 
 struct BranchEvent {

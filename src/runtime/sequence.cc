@@ -239,6 +239,7 @@ void Sequence::BeginInsert(const Choice& c, std::span<const float> logits) {
   ev.position = cache_->size();
   ev.token = seq[0];
   ev.logprob = want_logit_ ? c.ls.LogProb(logits[seq[0]]) : 0.0;
+  if (want_logit_) ev.logits = logits;
   FillSignals(ev, c.ls, c.as);
   ev.state = c.d.state;
   ev.action = Action::kInsert;
@@ -337,6 +338,7 @@ void Sequence::AcceptToken(const Choice& c, std::span<const float> logits) {
   ev.position = cache_->size();
   ev.token = next;
   ev.logprob = want_logit_ ? c.ls.LogProb(logits[next]) : 0.0;
+  if (want_logit_) ev.logits = logits;
   FillSignals(ev, c.ls, c.as);
   ev.state = c.d.state;
   ev.action = c.d.action;

@@ -1,0 +1,226 @@
+#include "server/engine.h"
+
+#include <algorithm>
+#include <optional>
+
+#include "core/error.h"
+#include "model/model.h"
+#include "runtime/trace.h"
+#include "server/api_error.h"
+#include "server/top_logprobs.h"
+#include "tokenizer/tokenizer.h"
+
+namespace entropix::server {
+
+// One choice of a job: one sequence.
+struct Engine::Choice {
+  Job* job = nullptr;
+  int index = 0;
+  int sequence = -1;
+  StopMatcher stop;
+  std::optional<TokenOut> pending;  // the last token, until its text is in
+  explicit Choice(std::vector<std::string> stops) : stop(std::move(stops)) {}
+};
+
+struct Engine::Job {
+  GenerationJob spec;
+  std::vector<std::unique_ptr<Choice>> choices;
+  int open = 0;
+  bool cancel_sent = false;
+};
+
+namespace {
+
+const char* FinishReason(StopReason r) {
+  return r == StopReason::kMaxTokens || r == StopReason::kContextFull ? "length" : "stop";
+}
+
+}  // namespace
+
+Engine::Engine(const Model& model, const Tokenizer& tokenizer, const EngineOptions& options, Metrics& metrics)
+    : model_(model),
+      tokenizer_(tokenizer),
+      options_(options),
+      metrics_(metrics),
+      pool_(options.threads > 0 ? options.threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()))),
+      scheduler_(model, &tokenizer, pool_, SchedulerOptions{options.context, options.max_rows, options.parallel}) {
+  options_.context = scheduler_.context();
+  thread_ = std::thread([this] { Loop(); });
+}
+
+Engine::~Engine() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stop_ = true;
+  }
+  cv_.notify_all();
+  thread_.join();
+}
+
+void Engine::Submit(GenerationJob job) {
+  if (job.n > options_.parallel + options_.queue) {  // would never fit: not a busy server
+    BadRequest("n", "n is " + std::to_string(job.n) + ", but this server admits at most " +
+                        std::to_string(options_.parallel + options_.queue) + " sequences (--parallel + --queue)");
+  }
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (stop_ || in_flight_ + job.n > options_.parallel + options_.queue) {
+      throw ApiError(503, "server_error",
+                     "the server is busy: " + std::to_string(in_flight_) + " sequences are running or queued (" +
+                         std::to_string(options_.parallel) + " slots + " + std::to_string(options_.queue) +
+                         " queued); retry later",
+                     "", "server_busy");
+    }
+    in_flight_ += job.n;
+    inbox_sequences_ += job.n;
+    inbox_.push_back(std::move(job));
+  }
+  cv_.notify_all();
+}
+
+void Engine::Loop() {
+  for (;;) {
+    std::vector<GenerationJob> arrived;
+    {
+      std::unique_lock<std::mutex> lock(mu_);
+      cv_.wait(lock, [&] { return stop_ || !inbox_.empty() || scheduler_.held() > 0; });
+      if (stop_) break;
+      arrived.swap(inbox_);
+      inbox_sequences_ = 0;
+    }
+    for (GenerationJob& job : arrived) Start(std::move(job));
+    CancelGone();
+    if (scheduler_.held() > 0) {
+      try {
+        scheduler_.Step();
+      } catch (const Error& e) {
+        FailAll(std::string("generation failed: ") + e.what());
+      }
+    }
+    Collect();
+    UpdateGauges();
+  }
+  FailAll("the server is shutting down");
+}
+
+void Engine::Start(GenerationJob spec) {
+  auto job = std::make_unique<Job>();
+  job->spec = std::move(spec);
+  Job* j = job.get();
+  jobs_.push_back(std::move(job));
+  for (int i = 0; i < j->spec.n; ++i) {
+    auto c = std::make_unique<Choice>(j->spec.stop);
+    c->job = j;
+    c->index = i;
+    Choice* cp = c.get();
+    j->choices.push_back(std::move(c));
+    GenerateOptions go;
+    go.max_tokens = j->spec.max_tokens;
+    go.seed = j->spec.seed + static_cast<uint64_t>(i);
+    go.policy = j->spec.policy.get();
+    go.record_signals = j->spec.records;
+    go.on_token = [this, cp](const TokenEvent& ev) { OnToken(*cp, ev); };
+    try {
+      cp->sequence = scheduler_.Add(j->spec.prompt, go, [this, cp](std::string_view t) { return OnText(*cp, t); });
+    } catch (const Error& e) {  // checked by the handler before; a bug if it happens
+      j->spec.channel->Fail(e.what());
+      for (auto& done : j->choices) {
+        if (done->sequence >= 0) scheduler_.Cancel(done->sequence);
+      }
+      j->cancel_sent = true;
+      Release(j->spec.n - j->open);
+      break;
+    }
+    by_sequence_[cp->sequence] = cp;
+    ++j->open;
+  }
+}
+
+void Engine::OnToken(Choice& c, const TokenEvent& ev) {
+  if (c.pending) c.job->spec.channel->Push(std::move(*c.pending));
+  TokenOut t;
+  t.choice = c.index;
+  t.token = ev.token;
+  t.piece = std::string(ev.piece);
+  t.logprob = ev.logprob;
+  if (c.job->spec.top_logprobs > 0 && !ev.logits.empty()) {
+    for (const auto& [tok, lp] : TopLogprobs(ev.logits, ev.logit, c.job->spec.top_logprobs)) {
+      t.top.push_back({tok, tokenizer_.TokenPiece(tok), lp});
+    }
+  }
+  if (c.job->spec.records) t.record = TokenEventJson(ev);
+  c.pending = std::move(t);
+}
+
+bool Engine::OnText(Choice& c, std::string_view text) {
+  if (c.stop.matched()) return false;
+  std::string released = c.stop.Push(text);
+  if (c.pending) c.pending->text += released;
+  else if (!released.empty()) c.job->spec.channel->Push(TextOut{c.index, std::move(released)});
+  return !c.stop.matched();
+}
+
+void Engine::CancelGone() {
+  for (auto& job : jobs_) {
+    if (job->cancel_sent || !job->spec.channel->cancelled()) continue;
+    for (auto& c : job->choices) scheduler_.Cancel(c->sequence);
+    job->cancel_sent = true;
+  }
+}
+
+void Engine::Collect() {
+  for (std::unique_ptr<Sequence>& s : scheduler_.TakeFinished()) {
+    auto it = by_sequence_.find(s->id());
+    if (it == by_sequence_.end()) continue;
+    Choice& c = *it->second;
+    by_sequence_.erase(it);
+    Channel& ch = *c.job->spec.channel;
+    if (c.pending) ch.Push(std::move(*c.pending));
+    c.pending.reset();
+    if (std::string rest = c.stop.Flush(); !rest.empty()) ch.Push(TextOut{c.index, std::move(rest)});
+    const GenerationResult& r = s->result();
+    const int tokens = static_cast<int>(r.tokens.size());
+    ch.Push(ChoiceEnd{c.index, FinishReason(r.stop), tokens});
+    metrics_.CountCompletion(tokens, r.state_counts);
+    --c.job->open;
+    Release(1);
+  }
+  std::erase_if(jobs_, [](const std::unique_ptr<Job>& j) { return j->open == 0; });
+}
+
+void Engine::FailAll(const std::string& message) {
+  for (auto& job : jobs_) {
+    job->spec.channel->Fail(message);
+    Release(job->open);
+  }
+  scheduler_.Clear();
+  jobs_.clear();
+  by_sequence_.clear();
+  std::vector<GenerationJob> rest;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    rest.swap(inbox_);
+    inbox_sequences_ = 0;
+  }
+  for (GenerationJob& j : rest) {
+    j.channel->Fail(message);
+    Release(j.n);
+  }
+}
+
+void Engine::Release(int sequences) {
+  std::lock_guard<std::mutex> lock(mu_);
+  in_flight_ -= sequences;
+}
+
+void Engine::UpdateGauges() {
+  int inbox = 0;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    inbox = inbox_sequences_;
+  }
+  const int held = scheduler_.held();
+  metrics_.SetQueue(inbox + std::max(0, held - options_.parallel), held);
+}
+
+}  // namespace entropix::server
