@@ -8,7 +8,7 @@ pkgs=(cmake ninja-build g++ pkg-config libgtest-dev nlohmann-json3-dev libcli11-
       python3-venv        # the server's end-to-end tests install the openai client into a venv
       libcld2-dev  # language identification for IFEval (src/eval/language_id.h)
       tmux  # the chat REPL's acceptance test (tests/e2e/chat_tmux.sh)
-      pybind11-dev python3-dev python3-venv python3-numpy python3-pytest  # the Python package (scripts/test-python.sh)
+      pybind11-dev python3-dev python3-numpy python3-pytest  # the Python package (scripts/test-python.sh)
       clang-14 libclang-rt-14-dev)  # clang: the libFuzzer targets (scripts/fuzz-smoke.sh)
 missing=()
 for p in "${pkgs[@]}"; do
