@@ -1,6 +1,7 @@
 #include "model/archs/registry.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 
 #include "core/error.h"
@@ -83,6 +84,8 @@ ModelConfig ReadCommonConfig(const GgufFile& f, const std::string& arch) {
     throw bad("embedding_length is not a multiple of head_count");
   }
   if (c.rope_dim > c.head_dim || c.rope_dim % 2 != 0) throw bad("rope.dimension_count must be even and <= head size");
+  c.attn_scale = 1.0f / std::sqrt(static_cast<float>(c.head_dim));
+  c.layer_attention.assign(c.n_layers, LayerAttention{});
   return c;
 }
 
