@@ -11,9 +11,10 @@ namespace entropix {
 
 extern const ArchSpec kLlamaArch;
 extern const ArchSpec kQwen2Arch;
+extern const ArchSpec kGemma3Arch;
 
 namespace {
-const ArchSpec* const kArchs[] = {&kLlamaArch, &kQwen2Arch};
+const ArchSpec* const kArchs[] = {&kLlamaArch, &kQwen2Arch, &kGemma3Arch};
 
 std::string FormatNumber(double v) {
   char buf[32];
