@@ -16,7 +16,15 @@ computed here in float64 from the full list after renormalising it (llama.cpp
 sums the probabilities in float32; the reported sum is recorded).
 
 Usage: python3 tools/make_llamacpp_golden.py [--out tests/golden/llamacpp]
-           [--only smollm2,qwen2.5,stories260K] [--threads 2]
+           [--only smollm2,qwen2.5,stories260K,gemma3] [--threads 2]
+           [--server /path/to/llama-server]
+With --server, a native llama-server binary is started instead of xllamacpp
+(tools/llamacpp_native.py); gemma3 was made that way. For vocabularies above
+STEP_FULL_VOCAB_MAX (Gemma's 262k; a full-vocabulary request costs seconds
+there) only the first step asks for the whole vocabulary (the next-token
+distribution); the later greedy steps take the top STEP_TOP_K log-probs the
+greedy run itself reported, re-asking (top STEP_TOP_K, cached prompt) only
+for steps it left out, and record no entropy (the tests use the top-5 only).
 Writes <out>/<model>.json (schema: tests/golden/README.md, "llama.cpp forward").
 """
 import argparse
@@ -28,7 +36,8 @@ import sys
 import urllib.request
 
 import gguf
-import xllamacpp
+
+from llamacpp_native import NativeServer
 
 HOME_MODELS = os.path.expanduser("~/.cache/entropix/models")
 SHARED = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "shared", "models")
@@ -37,6 +46,8 @@ N_PREDICT = 64
 TOP_K_NEXT = 256   # logprobs kept at the last prompt position...
 FULL_VOCAB_MAX = 1024  # ...or all of them for vocabularies up to this size
 TOP_K_STEP = 5     # logprobs kept at every greedy step
+STEP_FULL_VOCAB_MAX = 200000  # larger vocabularies: full distribution at step 0 only...
+STEP_TOP_K = 40               # ...and this many logprobs at later steps
 
 # Written for this file (not from any corpus); long enough for >= 500 tokens.
 LONG_TEXT = (
@@ -114,6 +125,12 @@ def model_specs():
             ("chat_capital", None, CHAT_FRANCE),
             ("code", CODE_TEXT, None),
         ]),
+        # 32 greedy steps: the test must stay well under a minute (262k vocabulary).
+        "gemma3": (os.path.join(HOME_MODELS, "gemma-3-270m-q4_k_m.gguf"), [
+            ("capital", "The capital of France is", None, 32),
+            ("long", LONG_TEXT, None, 32),  # > 512 tokens: crosses the sliding window
+            ("code", CODE_TEXT, None, 32),
+        ]),
         "stories260K": (os.path.join(SHARED, "stories260K.gguf"), [
             ("once", "Once upon a time", None),
             ("cat", "The cat", None),
@@ -121,10 +138,27 @@ def model_specs():
     }
 
 
+class NativeLlama:
+    """A native llama-server binary on loopback (same interface as Llama)."""
+
+    def __init__(self, binary, path, threads):
+        self.server = NativeServer(binary, path, threads=threads, n_ctx=4096)
+        props = self.server.props()
+        self.params = {"n_ctx": 4096, "n_threads": threads, "n_batch": 2048, "n_ubatch": 512,
+                       "server_args": self.server.args[4:]}
+        self.info = {"binary": binary, "version": self.server.version,
+                     "build_info": props.get("build_info"), "system_info": props.get("system_info")}
+        self.post = self.server.post
+
+    def close(self):
+        self.server.close()
+
+
 class Llama:
     """llama.cpp server (xllamacpp) on loopback; all requests go over HTTP."""
 
     def __init__(self, path, threads):
+        import xllamacpp
         p = xllamacpp.CommonParams()
         p.model.path = path
         p.n_ctx = 4096
@@ -135,6 +169,12 @@ class Llama:
                        "n_ubatch": p.n_ubatch, "use_jinja": bool(p.use_jinja)}
         self.server = xllamacpp.Server(p)
         self.base = self.server.listening_address.rstrip("/")
+        self.info = {"xllamacpp_version": xllamacpp.__version__,
+                     "build_info": dict(xllamacpp.BUILD_INFO),
+                     "system_info": xllamacpp.get_system_info().strip()}
+
+    def close(self):
+        pass
 
     def post(self, endpoint, body):
         req = urllib.request.Request(self.base + endpoint, data=json.dumps(body).encode(),
@@ -187,7 +227,20 @@ def summarize(top):
     return ids, lps, h, v, reported_sum
 
 
-def run_prompt(llama, info, name, text, messages):
+def greedy_steps_reported(greedy):
+    """step index -> top_logprobs of the greedy run's own report. The report
+    leaves out steps whose token text ends inside a UTF-8 character, so it is
+    matched to the token ids in order."""
+    out, j, probs, ids = {}, 0, greedy["completion_probabilities"], greedy["tokens"]
+    for i, tok in enumerate(ids):
+        if j < len(probs) and probs[j]["id"] == tok:
+            out[i] = probs[j]["top_logprobs"]
+            j += 1
+    assert j == len(probs), "greedy report does not match its tokens"
+    return out
+
+
+def run_prompt(llama, info, name, text, messages, n_predict=N_PREDICT):
     n_vocab = info["n_vocab"]
     out = {"name": name}
     if messages is not None:
@@ -205,9 +258,10 @@ def run_prompt(llama, info, name, text, messages):
     # 1. The greedy run. llama.cpp's server leaves out the probabilities of any
     #    token whose text ends inside a UTF-8 character (streamed or not), so the
     #    ids come from return_tokens and the probabilities from step 2.
-    greedy = llama.post("/completion", {"prompt": ids, "n_predict": N_PREDICT, "temperature": 0,
-                                        "n_probs": TOP_K_STEP, "return_tokens": True,
-                                        "cache_prompt": False})
+    big_vocab = n_vocab > STEP_FULL_VOCAB_MAX
+    greedy = llama.post("/completion", {"prompt": ids, "n_predict": n_predict, "temperature": 0,
+                                        "n_probs": STEP_TOP_K if big_vocab else TOP_K_STEP,
+                                        "return_tokens": True, "cache_prompt": False})
     assert greedy["tokens_evaluated"] == len(ids), "server changed the prompt"
     greedy_ids = greedy["tokens"]
     assert len(greedy_ids) == greedy["tokens_predicted"]
@@ -219,24 +273,37 @@ def run_prompt(llama, info, name, text, messages):
     #    the bias acts in the sampler chain, after the reported raw distribution.
     forced = llama.post("/tokenize", {"content": " the", "add_special": False})["tokens"][0]
     steps = []
+    reported = greedy_steps_reported(greedy) if big_vocab else {}
     for i in range(len(greedy_ids)):
+        full = i == 0 or not big_vocab
+        if not full and i in reported:
+            top = reported[i]
+            steps.append({"ids": [t["id"] for t in top], "lps": [t["logprob"] for t in top],
+                          "h": None, "v": None, "sum": None})
+            continue
+        k_req = n_vocab if full else STEP_TOP_K
         r = llama.post("/completion", {"prompt": ids + greedy_ids[:i], "n_predict": 1,
-                                       "temperature": 0, "n_probs": n_vocab,
+                                       "temperature": 0, "n_probs": k_req,
                                        "logit_bias": [[forced, 1e4]], "cache_prompt": i > 0})
         step = r["completion_probabilities"][0]
         assert step["id"] == forced
         top = step["top_logprobs"]
-        assert len(top) == n_vocab, (len(top), n_vocab)
-        s_ids, s_lps, h, v, psum = summarize(top)
+        assert len(top) == k_req, (len(top), k_req)
+        if full:
+            s_ids, s_lps, h, v, psum = summarize(top)
+        else:
+            s_ids, s_lps = [t["id"] for t in top], [t["logprob"] for t in top]
+            h = v = psum = None
         # Greedy must be the argmax of the reported (raw) distribution.
         assert greedy_ids[i] == s_ids[0] or s_lps[s_ids.index(greedy_ids[i])] == s_lps[0], i
         steps.append({"ids": s_ids, "lps": s_lps, "h": h, "v": v, "sum": psum})
 
-    # 3. Cross-check with the steps the greedy run did report (a subsequence).
+    # 3. Cross-check with the steps the greedy run did report (a subsequence;
+    #    for big vocabularies only steps 0 and any re-asked ones are independent).
     max_diff, j, probs = 0.0, 0, greedy["completion_probabilities"]
     for i, st in enumerate(steps):
         if j < len(probs) and probs[j]["id"] == greedy_ids[i] \
-                and [t["id"] for t in probs[j]["top_logprobs"]] == st["ids"][:TOP_K_STEP]:
+                and [t["id"] for t in probs[j]["top_logprobs"][:TOP_K_STEP]] == st["ids"][:TOP_K_STEP]:
             max_diff = max(max_diff, max(abs(t["logprob"] - l)
                                          for t, l in zip(probs[j]["top_logprobs"], st["lps"])))
             j += 1
@@ -253,13 +320,13 @@ def run_prompt(llama, info, name, text, messages):
         "reported_prob_sum": r6(first["sum"]),
     }
     out["greedy"] = {
-        "n_predict": N_PREDICT, "stop_type": greedy.get("stop_type"),
+        "n_predict": n_predict, "stop_type": greedy.get("stop_type"),
         "ids": greedy_ids,
         "text": llama.post("/detokenize", {"tokens": greedy_ids})["content"],
         "top5_ids": [s["ids"][:TOP_K_STEP] for s in steps],
         "top5_logprobs": [[r6(l) for l in s["lps"][:TOP_K_STEP]] for s in steps],
-        "entropy_nats": [r6(s["h"]) for s in steps],
-        "varentropy_nats2": [r6(s["v"]) for s in steps],
+        "entropy_nats": [None if s["h"] is None else r6(s["h"]) for s in steps],
+        "varentropy_nats2": [None if s["v"] is None else r6(s["v"]) for s in steps],
     }
     if messages is not None:
         # Cross-check: the server's own chat endpoint must see the same prompt and answer.
@@ -279,6 +346,7 @@ def main():
                                                   "..", "tests", "golden", "llamacpp"))
     ap.add_argument("--only", default="", help="comma-separated model names")
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--server", default="", help="a native llama-server binary instead of xllamacpp")
     args = ap.parse_args()
     os.makedirs(args.out, exist_ok=True)
     only = set(filter(None, args.only.split(",")))
@@ -290,13 +358,11 @@ def main():
             continue
         print(f"{model_name}: {path}", file=sys.stderr)
         info = model_info(path)
-        llama = Llama(path, args.threads)
+        llama = NativeLlama(args.server, path, args.threads) if args.server else Llama(path, args.threads)
         doc = {
             "schema": "entropix.llamacpp_golden.v1",
             "generator": "tools/make_llamacpp_golden.py",
-            "llama_cpp": {"xllamacpp_version": xllamacpp.__version__,
-                          "build_info": dict(xllamacpp.BUILD_INFO),
-                          "system_info": xllamacpp.get_system_info().strip()},
+            "llama_cpp": llama.info,
             "model": info,
             "settings": dict(llama.params, n_predict=N_PREDICT, temperature=0,
                              logprobs="log softmax of raw logits (temperature 1), "
@@ -304,6 +370,7 @@ def main():
                                       "the full vocabulary renormalised in float64"),
             "prompts": [run_prompt(llama, info, *p) for p in prompts],
         }
+        llama.close()
         del llama
         out_path = os.path.join(args.out, f"{model_name}.json")
         with open(out_path, "w", encoding="utf-8") as f:

@@ -3,8 +3,12 @@
 
 A plain numpy transformer (weights dequantised by the `gguf` package), written
 separately from the C++ engine, used to make golden logits and attention
-statistics for tests/unit/model. It is slow and only meant for tiny models
-(stories260K).
+statistics for tests/unit/model. It is slow and only meant for small models
+(stories260K; SmolLM2 and Gemma 3 270M with --golden). Families: llama, and
+gemma3 (facts from llama.cpp's gemma3 graph: embeddings x sqrt(dim), q/k head
+norms, NeoX rope with base 10000 on sliding-window layers and rope.freq_base
+on every 6th layer, window of attention.sliding_window keys, sandwich norms,
+GELU-tanh gate; norm weights stored as 1 + w).
 
 Usage: tools/make_numpy_reference.py MODEL.gguf OUT.json
        tools/make_numpy_reference.py MODEL.gguf OUT.json --golden LLAMACPP.json --prompts a,b
@@ -40,7 +44,10 @@ def load(path):
         eps=field(r, f"{arch}.attention.layer_norm_rms_epsilon", 1e-5),
         theta=field(r, f"{arch}.rope.freq_base", 10000.0),
     )
-    cfg["head_dim"] = cfg["dim"] // cfg["n_heads"]
+    cfg["arch"] = arch
+    cfg["head_dim"] = field(r, f"{arch}.attention.key_length", cfg["dim"] // cfg["n_heads"])
+    cfg["window"] = field(r, f"{arch}.attention.sliding_window", 0) if arch == "gemma3" else 0
+    cfg["theta_local"] = field(r, f"{arch}.rope.freq_base_swa", 10000.0)
     cfg["rope_dim"] = field(r, f"{arch}.rope.dimension_count", cfg["head_dim"])
     w = {}
     for t in r.tensors:
@@ -56,17 +63,61 @@ def rmsnorm(x, g, eps):
     return x / np.sqrt(np.mean(x * x) + eps) * g
 
 
-def rope(v, pos, cfg):
-    # GGUF llama layout: rotary pairs are adjacent dimensions (2i, 2i+1).
+def rope(v, pos, cfg, theta=None, halves=False):
+    # GGUF llama layout: rotary pairs are adjacent dimensions (2i, 2i+1);
+    # NeoX layout (gemma3): pairs (i, i + d/2).
     d = cfg["rope_dim"]
+    theta = cfg["theta"] if theta is None else theta
     out = v.copy()
     for i in range(d // 2):
-        f = cfg["theta"] ** (-2.0 * i / d)
+        f = theta ** (-2.0 * i / d)
         c, s = np.cos(pos * f), np.sin(pos * f)
-        a, b = v[..., 2 * i], v[..., 2 * i + 1]
-        out[..., 2 * i] = a * c - b * s
-        out[..., 2 * i + 1] = a * s + b * c
+        ia, ib = (i, i + d // 2) if halves else (2 * i, 2 * i + 1)
+        a, b = v[..., ia], v[..., ib]
+        out[..., ia] = a * c - b * s
+        out[..., ib] = a * s + b * c
     return out
+
+
+def gelu_tanh(x):
+    return 0.5 * x * (1 + np.tanh(np.sqrt(2 / np.pi) * (x + 0.044715 * x ** 3)))
+
+
+def step_gemma3(cfg, w, tok, pos, cache, want_logits=True):
+    """One token through gemma3; logits only when asked (262k-row output)."""
+    hd, nh, nkv, eps = cfg["head_dim"], cfg["n_heads"], cfg["n_kv"], cfg["eps"]
+    x = w["token_embd.weight"][tok] * np.sqrt(cfg["dim"])
+    for l in range(cfg["n_layers"]):
+        p = f"blk.{l}."
+        sliding = cfg["window"] > 0 and l % 6 < 5
+        theta = cfg["theta_local"] if sliding else cfg["theta"]
+        xn = rmsnorm(x, w[p + "attn_norm.weight"], eps)
+        q = (w[p + "attn_q.weight"] @ xn).reshape(nh, hd)
+        k = (w[p + "attn_k.weight"] @ xn).reshape(nkv, hd)
+        v = (w[p + "attn_v.weight"] @ xn).reshape(nkv, hd)
+        q = np.stack([rmsnorm(q[h], w[p + "attn_q_norm.weight"], eps) for h in range(nh)])
+        k = np.stack([rmsnorm(k[h], w[p + "attn_k_norm.weight"], eps) for h in range(nkv)])
+        q, k = rope(q, pos, cfg, theta, True), rope(k, pos, cfg, theta, True)
+        cache[l][0].append(k)
+        cache[l][1].append(v)
+        first = max(0, pos - cfg["window"] + 1) if sliding else 0
+        K = np.stack(cache[l][0][first:])  # [keys][nkv][hd]
+        V = np.stack(cache[l][1][first:])
+        out = np.zeros((nh, hd))
+        for h in range(nh):
+            kvh = h // (nh // nkv)
+            s = K[:, kvh, :] @ q[h] / np.sqrt(hd)
+            pr = np.exp(s - s.max())
+            out[h] = (pr / pr.sum()) @ V[:, kvh, :]
+        a = w[p + "attn_output.weight"] @ out.reshape(-1)
+        x = x + rmsnorm(a, w[p + "post_attention_norm.weight"], eps)
+        xn = rmsnorm(x, w[p + "ffn_norm.weight"], eps)
+        g = gelu_tanh(w[p + "ffn_gate.weight"] @ xn) * (w[p + "ffn_up.weight"] @ xn)
+        x = x + rmsnorm(w[p + "ffn_down.weight"] @ g, w[p + "post_ffw_norm.weight"], eps)
+    if not want_logits:
+        return None, []
+    x = rmsnorm(x, w["output_norm.weight"], cfg["eps"])
+    return w["output.weight"] @ x, []
 
 
 def step(cfg, w, tok, pos, cache):
@@ -120,8 +171,12 @@ def from_golden(cfg, w, golden_path, names, out_path, model_name):
         if p["name"] not in names:
             continue
         cache = [([], []) for _ in range(cfg["n_layers"])]
-        for pos, t in enumerate(p["prompt_ids"]):
-            logits, _ = step(cfg, w, t, pos, cache)
+        ids = p["prompt_ids"]
+        for pos, t in enumerate(ids):
+            if cfg["arch"] == "gemma3":
+                logits, _ = step_gemma3(cfg, w, t, pos, cache, pos == len(ids) - 1)
+            else:
+                logits, _ = step(cfg, w, t, pos, cache)
         lp = logits - logits.max()
         lp = lp - np.log(np.exp(lp).sum())
         pr = np.exp(lp)

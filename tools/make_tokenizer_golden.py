@@ -7,6 +7,9 @@ each model, and records for every test string the ids of POST /tokenize
 POST /detokenize for the parse_special=false ids.
 
 Usage: python3 tools/make_tokenizer_golden.py [--out tests/golden/tokenizer]
+           [--models NAME,...] [--server /path/to/llama-server]
+With --server, a native llama-server binary is started instead of xllamacpp
+(tools/llamacpp_native.py); gemma3 was made that way.
 Writes <out>/<name>.json: {"model": file name, "tokenizer_model", "pre",
 "cases": [{"text", "ids_special", "ids_plain", "detok_plain"}]}.
 """
@@ -17,7 +20,8 @@ import sys
 import urllib.request
 
 import gguf
-import xllamacpp
+
+from llamacpp_native import NativeServer
 
 HOME_MODELS = os.path.expanduser("~/.cache/entropix/models")
 SHARED = os.path.join(os.path.dirname(__file__), "..", "..", "shared", "models")
@@ -25,6 +29,7 @@ MODELS = [
     ("stories260K", os.path.join(SHARED, "stories260K.gguf")),
     ("smollm2", os.path.join(HOME_MODELS, "SmolLM2-135M-Instruct.Q4_1.gguf")),
     ("qwen2.5", os.path.join(HOME_MODELS, "qwen2.5-coder-1.5b-instruct-q4_k_m.gguf")),
+    ("gemma3", os.path.join(HOME_MODELS, "gemma-3-270m-q4_k_m.gguf")),
 ]
 
 
@@ -100,20 +105,30 @@ def post(addr, endpoint, body):
     return json.loads(urllib.request.urlopen(req).read())
 
 
-def run_model(name, path, port, out_dir):
-    r = gguf.GGUFReader(path)
-
-    def meta_str(key):
-        f = r.fields.get(key)
-        return bytes(f.parts[-1]).decode() if f else ""
-
+def start_server(path, port, server_bin):
+    """(address, handle to keep alive, reference description)."""
+    if server_bin:
+        s = NativeServer(server_bin, path, n_ctx=512, extra=("--no-warmup",))
+        return s.base, s, "native llama-server " + s.version.replace("\n", "; ")
+    import xllamacpp
     p = xllamacpp.CommonParams()
     p.model.path = path
     p.n_ctx = 512
     p.port = port
     p.warmup = False
     server = xllamacpp.Server(p)
-    addr = server.listening_address
+    return server.listening_address, server, "llama.cpp server via xllamacpp " + getattr(
+        xllamacpp, "__version__", "?")
+
+
+def run_model(name, path, port, out_dir, server_bin):
+    r = gguf.GGUFReader(path)
+
+    def meta_str(key):
+        f = r.fields.get(key)
+        return bytes(f.parts[-1]).decode() if f else ""
+
+    addr, server, reference = start_server(path, port, server_bin)
     cases = []
     for text in test_strings():
         ids_s = post(addr, "/tokenize", {"content": text, "add_special": False, "parse_special": True})["tokens"]
@@ -125,10 +140,11 @@ def run_model(name, path, port, out_dir):
     for text in ["Once upon a time", "The cat", "Hello world", ""]:
         ids = post(addr, "/tokenize", {"content": text, "add_special": True, "parse_special": True})["tokens"]
         bos_cases.append({"text": text, "ids": ids})
+    if server_bin:
+        server.close()
     del server
     doc = {"model": os.path.basename(path), "tokenizer_model": meta_str("tokenizer.ggml.model"),
-           "pre": meta_str("tokenizer.ggml.pre"), "reference": "llama.cpp server via xllamacpp "
-           + getattr(xllamacpp, "__version__", "?"), "cases": cases, "add_special_cases": bos_cases}
+           "pre": meta_str("tokenizer.ggml.pre"), "reference": reference, "cases": cases, "add_special_cases": bos_cases}
     with open(os.path.join(out_dir, name + ".json"), "w", encoding="utf-8") as f:
         json.dump(doc, f, ensure_ascii=False, indent=0)
     print(f"{name}: {len(cases)} strings", file=sys.stderr)
@@ -138,6 +154,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--out", default=os.path.join(os.path.dirname(__file__), "..", "tests", "golden", "tokenizer"))
     ap.add_argument("--models", default="stories260K,smollm2,qwen2.5")
+    ap.add_argument("--server", default="", help="a native llama-server binary instead of xllamacpp")
     args = ap.parse_args()
     os.makedirs(args.out, exist_ok=True)
     wanted = args.models.split(",")
@@ -147,7 +164,7 @@ def main():
         if not os.path.exists(path):
             print(f"{name}: {path} missing, skipped", file=sys.stderr)
             continue
-        run_model(name, path, 18391 + i, args.out)
+        run_model(name, path, 18391 + i, args.out, args.server)
 
 
 if __name__ == "__main__":

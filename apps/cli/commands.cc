@@ -311,6 +311,9 @@ int RunCommand(const RunArgs& a) {
   auto tokenizer = Tokenizer::FromGguf(model->file());
   bool chat = false;
   const std::vector<int32_t> prompt = BuildPrompt(*model, *tokenizer, a.prompt_format, a.prompt, &chat);
+  if (!chat && !a.prompt_format.force_raw && model->file().GetStringOr("tokenizer.chat_template", "").empty()) {
+    std::fputs("[base model (no chat template): the prompt is continued as raw text]\n", stderr);
+  }
 
   std::string profile_name;
   const PolicyConfig pc = SamplerConfig(a.sampler, *model, &profile_name);

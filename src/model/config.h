@@ -13,6 +13,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace entropix {
 
@@ -25,6 +26,24 @@ enum class RopeStyle {
 };
 
 enum class RopeScaling { kNone, kLinear, kLlama3 };
+
+// Where a block's RMS norms sit (decided once per model, not per row).
+enum class NormPlacement {
+  kPre,       // x += f(norm(x)): llama, qwen2
+  kSandwich,  // x += post_norm(f(norm(x))): gemma 2/3 (post_attention_norm, post_ffw_norm)
+};
+
+// The gate of the feed-forward block: down(act(gate(x)) * up(x)).
+enum class FfnActivation {
+  kSilu,      // SwiGLU: x * sigmoid(x)
+  kGeluTanh,  // GeGLU: GELU, tanh approximation 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))
+};
+
+// How one layer attends. Families with one kind of layer leave the defaults.
+struct LayerAttention {
+  int window = 0;           // sliding window: keys at pos - window + 1 .. pos; 0 = all (global)
+  bool local_rope = false;  // rotary base rope_theta_local, unscaled (else rope_theta + scaling)
+};
 
 struct ModelConfig {
   std::string arch;  // general.architecture
@@ -49,8 +68,20 @@ struct ModelConfig {
   float rope_high_freq_factor = 4.0f; // llama3
   int rope_original_context = 8192;   // llama3
 
+  // Block variants: data read by the tensor list (weights.cc) and the forward
+  // pass (model.cc); each family's configure hook (archs/) sets them from
+  // its metadata. Defaults are a llama block.
   bool qkv_bias = false;     // qwen2: biases on the q, k, v projections
   bool tied_output = false;  // output projection shares token_embd
+  bool qk_norm = false;      // RMS norm of each q and k head (attn_q_norm, attn_k_norm: [head_dim])
+  NormPlacement norm_placement = NormPlacement::kPre;
+  FfnActivation ffn_activation = FfnActivation::kSilu;
+  float embed_scale = 1.0f;     // token embeddings multiplied by this (gemma: sqrt(model_dim))
+  float attn_scale = 0.0f;      // q.k multiplier; set to 1/sqrt(head_dim) by ReadCommonConfig
+  float logit_softcap = 0.0f;   // > 0: logits = cap * tanh(logits / cap); 0: none
+  float rope_theta_local = 10000.0f;  // rotary base of layers with local_rope
+  std::vector<LayerAttention> layer_attention;  // [n_layers]; all global unless the family says
+
 
   int kv_dim() const { return n_kv_heads * head_dim; }
   int q_dim() const { return n_heads * head_dim; }

@@ -65,7 +65,26 @@ std::vector<double> RopeFrequencies(const ModelConfig& c) {
   return f;
 }
 
+// Rotary frequencies of local_rope layers (base rope_theta_local, no
+// scaling); empty when no layer uses them.
+std::vector<double> LocalRopeFrequencies(const ModelConfig& c) {
+  bool any = false;
+  for (const LayerAttention& a : c.layer_attention) any = any || a.local_rope;
+  if (!any) return {};
+  std::vector<double> f(c.rope_dim / 2);
+  for (size_t i = 0; i < f.size(); ++i) {
+    f[i] = std::pow(static_cast<double>(c.rope_theta_local), -2.0 * static_cast<double>(i) / c.rope_dim);
+  }
+  return f;
+}
+
 inline float Silu(float x) { return x / (1.0f + std::exp(-x)); }
+
+// GELU, tanh approximation (Hendrycks & Gimpel 2016, eq. for "gelu_pytorch_tanh").
+inline float GeluTanh(float x) {
+  constexpr float kSqrt2OverPi = 0.7978845608028654f;
+  return 0.5f * x * (1.0f + std::tanh(kSqrt2OverPi * (x + 0.044715f * x * x * x)));
+}
 
 void SizeStats(const ModelConfig& c, AttentionStats& s) {
   s.n_layers = c.n_layers;
@@ -95,8 +114,8 @@ Workspace::Workspace(const ModelConfig& c, int max_batch, int capacity)
   gate_.resize(b * c.ffn_dim);
   up_.resize(b * c.ffn_dim);
   scores_.resize(b * c.n_heads * static_cast<size_t>(capacity));
-  rope_cos_.resize(b * (c.rope_dim / 2));
-  rope_sin_.resize(b * (c.rope_dim / 2));
+  rope_cos_.resize(2 * b * (c.rope_dim / 2));
+  rope_sin_.resize(2 * b * (c.rope_dim / 2));
   rows_.resize(b);
   SizeStats(c, stats_);
 }
@@ -112,6 +131,7 @@ std::unique_ptr<Model> Model::Load(std::unique_ptr<GgufFile> file) {
   m->config_ = ReadModelConfig(*m->file_);
   BindWeights(*m->file_, m->config_, m->weights_);
   m->inv_freq_ = RopeFrequencies(m->config_);
+  m->inv_freq_local_ = LocalRopeFrequencies(m->config_);
   return m;
 }
 
@@ -234,10 +254,10 @@ void Model::Step(Workspace& ws, ThreadPool& pool) const {
 void Model::ForwardRows(int n, Workspace& ws, ThreadPool& pool) const {
   const ModelConfig& c = config_;
   const KernelTable& k = GetKernels();
-  const int d = c.model_dim, qd = c.q_dim(), kvd = c.kv_dim(), fd = c.ffn_dim;
+  const int d = c.model_dim;
   const int half = c.rope_dim / 2;
+  const size_t table = static_cast<size_t>(ws.max_batch_) * half;  // one rope table in rope_cos_
   float* x = ws.x_.data();
-  float* xn = ws.xn_.data();
   const Workspace::Row* rows = ws.rows_.data();
 
   // Pages for the new positions: a segment's rows in a chunk are adjacent.
@@ -250,49 +270,99 @@ void Model::ForwardRows(int n, Workspace& ws, ThreadPool& pool) const {
   }
   for (int t = 0; t < n; ++t) {
     const Workspace::Segment& s = ws.segments_[rows[t].segment];
-    // x[t] = token_embd[token]
+    // x[t] = token_embd[token] * embed_scale
     const int32_t token = s.tokens[rows[t].pos - s.start];
     k.dequantize_row(weights_.token_embd.type, weights_.token_embd.row(token), x + t * d, d);
-    // Rotary angles of this row's own position, shared by all layers and heads.
-    for (int i = 0; i < half; ++i) {
-      const double angle = static_cast<double>(rows[t].pos) * inv_freq_[i];
-      ws.rope_cos_[t * half + i] = static_cast<float>(std::cos(angle));
-      ws.rope_sin_[t * half + i] = static_cast<float>(std::sin(angle));
+    if (c.embed_scale != 1.0f) {
+      for (int i = 0; i < d; ++i) x[t * d + i] *= c.embed_scale;
+    }
+    // Rotary angles of this row's own position, shared by all layers and
+    // heads: table 0 for global layers, table 1 for local_rope layers.
+    for (int r = 0; r < 2; ++r) {
+      const std::vector<double>& freq = r == 0 ? inv_freq_ : inv_freq_local_;
+      for (int i = 0; i < static_cast<int>(freq.size()); ++i) {
+        const double angle = static_cast<double>(rows[t].pos) * freq[i];
+        ws.rope_cos_[r * table + t * half + i] = static_cast<float>(std::cos(angle));
+        ws.rope_sin_[r * table + t * half + i] = static_cast<float>(std::sin(angle));
+      }
     }
   }
 
   for (int l = 0; l < c.n_layers; ++l) {
-    const LayerWeights& lw = weights_.layers[l];
-    // Attention block: one matmul per weight over all rows.
-    for (int t = 0; t < n; ++t) RmsNorm(x + t * d, Floats(lw.attn_norm), xn + t * d, d, c.rms_eps);
-    MatMul(lw.wq, xn, n, ws.q_.data(), BiasOrNull(lw.bq), ws.xq_, pool);
-    MatMul(lw.wk, xn, n, ws.k_.data(), BiasOrNull(lw.bk), ws.xq_, pool);
-    MatMul(lw.wv, xn, n, ws.v_.data(), BiasOrNull(lw.bv), ws.xq_, pool);
-    for (int t = 0; t < n; ++t) {
-      const float* cs = ws.rope_cos_.data() + t * half;
-      const float* sn = ws.rope_sin_.data() + t * half;
-      ApplyRope(ws.q_.data() + t * qd, c.n_heads, c.head_dim, c.rope_dim, c.rope_style, cs, sn);
-      ApplyRope(ws.k_.data() + t * kvd, c.n_kv_heads, c.head_dim, c.rope_dim, c.rope_style, cs, sn);
-      KvCache& cache = *ws.segments_[rows[t].segment].cache;
-      cache.Write(l, rows[t].pos, ws.k_.data() + t * kvd, ws.v_.data() + t * kvd);
-    }
-    Attention(l, n, ws, pool);
-    MatMul(lw.wo, ws.attn_.data(), n, xn, nullptr, ws.xq_, pool);
-    for (int i = 0; i < n * d; ++i) x[i] += xn[i];
-
-    // Feed-forward block (SwiGLU).
-    for (int t = 0; t < n; ++t) RmsNorm(x + t * d, Floats(lw.ffn_norm), xn + t * d, d, c.rms_eps);
-    MatMul(lw.w_gate, xn, n, ws.gate_.data(), nullptr, ws.xq_, pool);
-    MatMul(lw.w_up, xn, n, ws.up_.data(), nullptr, ws.xq_, pool);
-    for (int i = 0; i < n * fd; ++i) ws.gate_[i] = Silu(ws.gate_[i]) * ws.up_[i];
-    MatMul(lw.w_down, ws.gate_.data(), n, xn, nullptr, ws.xq_, pool);
-    for (int i = 0; i < n * d; ++i) x[i] += xn[i];
+    AttentionBlock(l, n, ws, pool);
+    FeedForwardBlock(l, n, ws, pool);
   }
   for (int t = 0; t < n; ++t) ws.segments_[rows[t].segment].cache->SetSize(rows[t].pos + 1);
   for (int t = 0; t < n; ++t) {
     if (rows[t].stats) ws.segments_[rows[t].segment].stats->n_positions = rows[t].pos + 1;
   }
   WriteLogits(n, ws, pool);
+}
+
+// x += [post_norm](wo . attention(rope(qk_norm(wq.xn)), ...)), xn = norm(x);
+// one matmul per weight over all rows. Variants are decided here, per layer.
+void Model::AttentionBlock(int l, int n, Workspace& ws, ThreadPool& pool) const {
+  const ModelConfig& c = config_;
+  const LayerWeights& lw = weights_.layers[l];
+  const int d = c.model_dim, qd = c.q_dim(), kvd = c.kv_dim(), hd = c.head_dim;
+  const int half = c.rope_dim / 2;
+  float* x = ws.x_.data();
+  float* xn = ws.xn_.data();
+  const Workspace::Row* rows = ws.rows_.data();
+  for (int t = 0; t < n; ++t) RmsNorm(x + t * d, Floats(lw.attn_norm), xn + t * d, d, c.rms_eps);
+  MatMul(lw.wq, xn, n, ws.q_.data(), BiasOrNull(lw.bq), ws.xq_, pool);
+  MatMul(lw.wk, xn, n, ws.k_.data(), BiasOrNull(lw.bk), ws.xq_, pool);
+  MatMul(lw.wv, xn, n, ws.v_.data(), BiasOrNull(lw.bv), ws.xq_, pool);
+  if (c.qk_norm) {
+    // Each head normalised on its own, in place (gemma 3).
+    for (int i = 0; i < n * c.n_heads; ++i) {
+      float* q = ws.q_.data() + static_cast<size_t>(i) * hd;
+      RmsNorm(q, Floats(lw.q_norm), q, hd, c.rms_eps);
+    }
+    for (int i = 0; i < n * c.n_kv_heads; ++i) {
+      float* kh = ws.k_.data() + static_cast<size_t>(i) * hd;
+      RmsNorm(kh, Floats(lw.k_norm), kh, hd, c.rms_eps);
+    }
+  }
+  const size_t table = c.layer_attention[l].local_rope ? static_cast<size_t>(ws.max_batch_) * half : 0;
+  for (int t = 0; t < n; ++t) {
+    const float* cs = ws.rope_cos_.data() + table + t * half;
+    const float* sn = ws.rope_sin_.data() + table + t * half;
+    ApplyRope(ws.q_.data() + t * qd, c.n_heads, hd, c.rope_dim, c.rope_style, cs, sn);
+    ApplyRope(ws.k_.data() + t * kvd, c.n_kv_heads, hd, c.rope_dim, c.rope_style, cs, sn);
+    KvCache& cache = *ws.segments_[rows[t].segment].cache;
+    cache.Write(l, rows[t].pos, ws.k_.data() + t * kvd, ws.v_.data() + t * kvd);
+  }
+  Attention(l, n, ws, pool);
+  MatMul(lw.wo, ws.attn_.data(), n, xn, nullptr, ws.xq_, pool);
+  if (c.norm_placement == NormPlacement::kSandwich) {
+    for (int t = 0; t < n; ++t) RmsNorm(xn + t * d, Floats(lw.post_attn_norm), xn + t * d, d, c.rms_eps);
+  }
+  for (int i = 0; i < n * d; ++i) x[i] += xn[i];
+}
+
+// x += [post_norm](down(act(gate . xn) * (up . xn))), xn = norm(x).
+void Model::FeedForwardBlock(int l, int n, Workspace& ws, ThreadPool& pool) const {
+  const ModelConfig& c = config_;
+  const LayerWeights& lw = weights_.layers[l];
+  const int d = c.model_dim, fd = c.ffn_dim;
+  float* x = ws.x_.data();
+  float* xn = ws.xn_.data();
+  float* gate = ws.gate_.data();
+  const float* up = ws.up_.data();
+  for (int t = 0; t < n; ++t) RmsNorm(x + t * d, Floats(lw.ffn_norm), xn + t * d, d, c.rms_eps);
+  MatMul(lw.w_gate, xn, n, gate, nullptr, ws.xq_, pool);
+  MatMul(lw.w_up, xn, n, ws.up_.data(), nullptr, ws.xq_, pool);
+  if (c.ffn_activation == FfnActivation::kSilu) {
+    for (int i = 0; i < n * fd; ++i) gate[i] = Silu(gate[i]) * up[i];
+  } else {
+    for (int i = 0; i < n * fd; ++i) gate[i] = GeluTanh(gate[i]) * up[i];
+  }
+  MatMul(lw.w_down, gate, n, xn, nullptr, ws.xq_, pool);
+  if (c.norm_placement == NormPlacement::kSandwich) {
+    for (int t = 0; t < n; ++t) RmsNorm(xn + t * d, Floats(lw.post_ffn_norm), xn + t * d, d, c.rms_eps);
+  }
+  for (int i = 0; i < n * d; ++i) x[i] += xn[i];
 }
 
 // Final norm and output matmul, only for the rows whose logits are wanted.
@@ -313,6 +383,11 @@ void Model::WriteLogits(int n, Workspace& ws, ThreadPool& pool) const {
   if (m == 0) return;
   float* out = ws.logits_.data() + static_cast<size_t>(first_out) * config_.vocab_size;
   MatMul(weights_.output, ws.xn_.data(), m, out, nullptr, ws.xq_, pool);
+  const float cap = config_.logit_softcap;
+  if (cap > 0.0f) {
+    const size_t count = static_cast<size_t>(m) * config_.vocab_size;
+    for (size_t i = 0; i < count; ++i) out[i] = cap * std::tanh(out[i] / cap);
+  }
 }
 
 // Causal attention of each row over its own segment's cache positions
@@ -337,7 +412,7 @@ void Model::AttendOne(int layer, int64_t task, Workspace& ws) const {
   const ModelConfig& c = config_;
   const int hd = c.head_dim, qd = c.q_dim();
   const int group = c.n_heads / c.n_kv_heads;
-  const float scale = 1.0f / std::sqrt(static_cast<float>(hd));
+  const float scale = c.attn_scale;
   const KernelTable& k = GetKernels();
   const int t = static_cast<int>(task / c.n_heads);
   const int h = static_cast<int>(task % c.n_heads);
@@ -346,28 +421,29 @@ void Model::AttendOne(int layer, int64_t task, Workspace& ws) const {
   const KvCache& cache = *seg.cache;
   const int kvh = h / group;
   const int n_pos = row.pos + 1;
+  const int first = FirstKey(layer, row.pos);  // keys first..pos (all of them unless a sliding window)
   const float* q = ws.q_.data() + static_cast<size_t>(t) * qd + h * hd;
-  float* p = ws.scores_.data() + static_cast<size_t>(task) * ws.capacity_;  // [n_pos]
+  float* p = ws.scores_.data() + static_cast<size_t>(task) * ws.capacity_;  // [n_pos], from first
   // Scaled scores against this kv head's keys, page run by page run (a
   // head's rows are contiguous within a page). The kernel computes each row
   // alike whatever the run length, so paging changes no bit.
   float max = -INFINITY;
-  for (int j = 0; j < n_pos;) {
+  for (int j = first; j < n_pos;) {
     const int run = std::min(cache.Run(j), n_pos - j);
     max = std::max(max, k.dot_rows(q, cache.key(layer, kvh, j), hd, run, hd, scale, p + j));
     j += run;
   }
   double abs_sum = 0.0;
   if (row.stats) {
-    for (int j = 0; j < n_pos; ++j) abs_sum += std::fabs(p[j]);
+    for (int j = first; j < n_pos; ++j) abs_sum += std::fabs(p[j]);
   }
-  const float inv = 1.0f / k.exp_sum(p, n_pos, max);
+  const float inv = 1.0f / k.exp_sum(p + first, n_pos - first, max);
   float* out = ws.attn_.data() + static_cast<size_t>(t) * qd + h * hd;
   std::fill(out, out + hd, 0.0f);
-  for (int j = 0; j < n_pos; ++j) p[j] *= inv;
+  for (int j = first; j < n_pos; ++j) p[j] *= inv;
   // out = sum_j p[j] * V[j], page run by page run, in position order (the
   // SIMD kernel keeps `out` in registers; same bits as the scalar loop).
-  for (int j = 0; j < n_pos;) {
+  for (int j = first; j < n_pos;) {
     const int run = std::min(cache.Run(j), n_pos - j);
     k.accumulate_rows(p + j, cache.value(layer, kvh, j), hd, run, hd, out);
     j += run;
@@ -375,7 +451,7 @@ void Model::AttendOne(int layer, int64_t task, Workspace& ws) const {
   if (row.stats) {
     // Entropy and varentropy of this head's distribution, in bits.
     double ent = 0.0, e2 = 0.0;
-    for (int j = 0; j < n_pos; ++j) {
+    for (int j = first; j < n_pos; ++j) {
       if (p[j] > 0.0f) {
         const double lp = std::log2(static_cast<double>(p[j]));
         ent -= p[j] * lp;
@@ -386,26 +462,33 @@ void Model::AttendOne(int layer, int64_t task, Workspace& ws) const {
     const size_t idx = static_cast<size_t>(layer) * c.n_heads + h;
     st.entropy_bits[idx] = static_cast<float>(ent);
     st.varentropy_bits[idx] = static_cast<float>(std::max(0.0, e2 - ent * ent));
-    st.mean_abs_score[idx] = static_cast<float>(abs_sum / n_pos);
+    st.mean_abs_score[idx] = static_cast<float>(abs_sum / (n_pos - first));
   }
 }
 
+int Model::FirstKey(int layer, int pos) const {
+  const int window = config_.layer_attention[layer].window;
+  return window > 0 ? std::max(0, pos - window + 1) : 0;
+}
+
 // Agreement of row t: mean over heads and positions of |p_h(j) - mean_h p(j)|,
-// from the softmax rows its tasks left in scratch.
+// from the softmax rows its tasks left in scratch (over the positions the
+// layer attends to).
 void Model::Agreement(int layer, int t, Workspace& ws) const {
   const int n_heads = config_.n_heads;
   const int n_pos = ws.rows_[t].pos + 1;
+  const int first = FirstKey(layer, ws.rows_[t].pos);
   const size_t cap = ws.capacity_;
   const float* p = ws.scores_.data() + static_cast<size_t>(t) * n_heads * cap;  // [n_heads][cap]
   double total = 0.0;
-  for (int j = 0; j < n_pos; ++j) {
+  for (int j = first; j < n_pos; ++j) {
     double mean = 0.0;
     for (int h = 0; h < n_heads; ++h) mean += p[h * cap + j];
     mean /= n_heads;
     for (int h = 0; h < n_heads; ++h) total += std::fabs(p[h * cap + j] - mean);
   }
   AttentionStats& st = *ws.segments_[ws.rows_[t].segment].stats;
-  st.agreement[layer] = static_cast<float>(total / (static_cast<double>(n_heads) * n_pos));
+  st.agreement[layer] = static_cast<float>(total / (static_cast<double>(n_heads) * (n_pos - first)));
 }
 
 }  // namespace entropix

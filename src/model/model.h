@@ -28,7 +28,7 @@ class ThreadPool;
 struct AttentionStats {
   int n_layers = 0;
   int n_heads = 0;
-  int n_positions = 0;  // positions attended to (pos + 1)
+  int n_positions = 0;  // positions attended to (pos + 1; fewer in sliding-window layers)
   std::vector<float> entropy_bits;     // -sum p log2 p of each head
   std::vector<float> varentropy_bits;  // sum p (log2 p + H)^2 of each head
   std::vector<float> mean_abs_score;   // mean |q.k / sqrt(head_dim)| over positions
@@ -168,7 +168,12 @@ class Model {
   void Step(Workspace& ws, ThreadPool& pool) const;
   // One chunk: ws.rows_[0..n).
   void ForwardRows(int n, Workspace& ws, ThreadPool& pool) const;
+  // The two sub-blocks of layer l over the chunk's n rows (ws.x_ updated).
+  void AttentionBlock(int l, int n, Workspace& ws, ThreadPool& pool) const;
+  void FeedForwardBlock(int l, int n, Workspace& ws, ThreadPool& pool) const;
   void WriteLogits(int n, Workspace& ws, ThreadPool& pool) const;
+  // First cache position a query at `pos` attends to in `layer` (its window).
+  int FirstKey(int layer, int pos) const;
   void Attention(int layer, int n, Workspace& ws, ThreadPool& pool) const;
   void AttendOne(int layer, int64_t task, Workspace& ws) const;
   void Agreement(int layer, int row, Workspace& ws) const;
@@ -176,7 +181,8 @@ class Model {
   std::unique_ptr<GgufFile> file_;
   ModelConfig config_;
   Weights weights_;
-  std::vector<double> inv_freq_;  // [rope_dim / 2] rotary frequency of each pair
+  std::vector<double> inv_freq_;        // [rope_dim / 2] rotary frequency of each pair
+  std::vector<double> inv_freq_local_;  // [rope_dim / 2] for local_rope layers; empty if none
 };
 
 }  // namespace entropix

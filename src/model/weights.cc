@@ -8,7 +8,8 @@ namespace entropix {
 void ForEachTensor(const ModelConfig& c, Weights& w,
                    const std::function<void(const TensorSlot&)>& fn) {
   const int64_t d = c.model_dim, v = c.vocab_size, f = c.ffn_dim;
-  const int64_t q = c.q_dim(), kv = c.kv_dim();
+  const int64_t q = c.q_dim(), kv = c.kv_dim(), hd = c.head_dim;
+  const bool sandwich = c.norm_placement == NormPlacement::kSandwich;
   using R = TensorRole;
   fn({"token_embd.weight", R::kMatrix, v, d, true, &w.token_embd});
   fn({"output_norm.weight", R::kVector, 1, d, true, &w.output_norm});
@@ -24,11 +25,19 @@ void ForEachTensor(const ModelConfig& c, Weights& w,
     fn({p + "attn_q.bias", R::kVector, 1, q, c.qkv_bias, &l.bq});
     fn({p + "attn_k.bias", R::kVector, 1, kv, c.qkv_bias, &l.bk});
     fn({p + "attn_v.bias", R::kVector, 1, kv, c.qkv_bias, &l.bv});
+    // Variant tensors are listed only when the variant is on, so a family
+    // that does not use them neither binds nor shows them.
+    if (c.qk_norm) {
+      fn({p + "attn_q_norm.weight", R::kVector, 1, hd, true, &l.q_norm});
+      fn({p + "attn_k_norm.weight", R::kVector, 1, hd, true, &l.k_norm});
+    }
     fn({p + "attn_output.weight", R::kMatrix, d, q, true, &l.wo});
+    if (sandwich) fn({p + "post_attention_norm.weight", R::kVector, 1, d, true, &l.post_attn_norm});
     fn({p + "ffn_norm.weight", R::kVector, 1, d, true, &l.ffn_norm});
     fn({p + "ffn_gate.weight", R::kMatrix, f, d, true, &l.w_gate});
     fn({p + "ffn_up.weight", R::kMatrix, f, d, true, &l.w_up});
     fn({p + "ffn_down.weight", R::kMatrix, d, f, true, &l.w_down});
+    if (sandwich) fn({p + "post_ffw_norm.weight", R::kVector, 1, d, true, &l.post_ffn_norm});
   }
 }
 

@@ -38,11 +38,14 @@ struct LayerWeights {
   WeightView wk;         // [kv_dim][model_dim]
   WeightView wv;         // [kv_dim][model_dim]
   WeightView bq, bk, bv; // [q_dim], [kv_dim], [kv_dim] F32; qkv_bias only
+  WeightView q_norm, k_norm;  // [head_dim] F32; qk_norm only
   WeightView wo;         // [model_dim][q_dim]
+  WeightView post_attn_norm;  // [model_dim] F32; NormPlacement::kSandwich only
   WeightView ffn_norm;   // [model_dim] F32
   WeightView w_gate;     // [ffn_dim][model_dim]
   WeightView w_up;       // [ffn_dim][model_dim]
   WeightView w_down;     // [model_dim][ffn_dim]
+  WeightView post_ffn_norm;   // [model_dim] F32; NormPlacement::kSandwich only
 };
 
 struct Weights {

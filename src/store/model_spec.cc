@@ -67,7 +67,7 @@ std::vector<ModelSpec> MakeKnownModels() {
                                       "/data/gemma-3-270m-q4_k_m.gguf.part0" +
                                       std::to_string(i - 1);
                              }),
-      .description = "Gemma 3 270M, Q4_K_M, 253 MB (gemma3 architecture)",
+      .description = "Gemma 3 270M base model (continues raw text; no chat template), Q4_K_M, 253 MB (gemma3 architecture)",
       .aliases = {},
   });
   return models;

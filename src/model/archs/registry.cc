@@ -1,6 +1,7 @@
 #include "model/archs/registry.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 
 #include "core/error.h"
@@ -10,9 +11,10 @@ namespace entropix {
 
 extern const ArchSpec kLlamaArch;
 extern const ArchSpec kQwen2Arch;
+extern const ArchSpec kGemma3Arch;
 
 namespace {
-const ArchSpec* const kArchs[] = {&kLlamaArch, &kQwen2Arch};
+const ArchSpec* const kArchs[] = {&kLlamaArch, &kQwen2Arch, &kGemma3Arch};
 
 std::string FormatNumber(double v) {
   char buf[32];
@@ -83,6 +85,8 @@ ModelConfig ReadCommonConfig(const GgufFile& f, const std::string& arch) {
     throw bad("embedding_length is not a multiple of head_count");
   }
   if (c.rope_dim > c.head_dim || c.rope_dim % 2 != 0) throw bad("rope.dimension_count must be even and <= head size");
+  c.attn_scale = 1.0f / std::sqrt(static_cast<float>(c.head_dim));
+  c.layer_attention.assign(c.n_layers, LayerAttention{});
   return c;
 }
 

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <utility>
 #include <variant>
 #include <vector>
 
@@ -38,6 +39,10 @@ struct TinyModel {
       {"tokenizer.ggml.unknown_token_id", 0u},
   };
 
+  // More per-layer tensors for families with block variants, as
+  // (name after "blk.0.", cols): F32 vectors of ones, e.g. {"attn_q_norm.weight", 4}.
+  std::vector<std::pair<std::string, int64_t>> extra_layer_vectors;
+
   std::vector<uint8_t> Build() const;
 };
 
@@ -56,6 +61,7 @@ inline std::vector<uint8_t> TinyModel::Build() const {
                                              {"ffn_down.weight", 16, 8}}) {
     tensors.push_back({"blk.0." + t.name, t.cols, t.rows});
   }
+  for (const auto& [name, cols] : extra_layer_vectors) tensors.push_back({"blk.0." + name, cols, 1});
 
   GgufTestWriter w;
   w.bytes.reserve(4096);

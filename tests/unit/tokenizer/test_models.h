@@ -39,6 +39,7 @@ inline bool ModelsRequired() {
 
 inline const char* kSmolLm2File = "SmolLM2-135M-Instruct.Q4_1.gguf";
 inline const char* kQwenFile = "qwen2.5-coder-1.5b-instruct-q4_k_m.gguf";
+inline const char* kGemma3File = "gemma-3-270m-q4_k_m.gguf";
 
 // A model's tokenizer, loaded once per process (Qwen's has 152k tokens).
 struct LoadedTokenizer {
