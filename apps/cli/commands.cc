@@ -311,7 +311,8 @@ int RunCommand(const RunArgs& a) {
   auto tokenizer = Tokenizer::FromGguf(model->file());
   bool chat = false;
   const std::vector<int32_t> prompt = BuildPrompt(*model, *tokenizer, a.prompt_format, a.prompt, &chat);
-  if (!chat && !a.prompt_format.force_raw && model->file().GetStringOr("tokenizer.chat_template", "").empty()) {
+  if (!a.quiet && !chat && !a.prompt_format.force_raw &&
+      model->file().GetStringOr("tokenizer.chat_template", "").empty()) {
     std::fputs("[base model (no chat template): the prompt is continued as raw text]\n", stderr);
   }
 

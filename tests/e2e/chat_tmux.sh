@@ -8,8 +8,11 @@ EX=$1 MODEL=$2 DIR=$3
 command -v tmux >/dev/null || { echo "PASS (skipped: tmux is not installed)"; exit 0; }
 sock="entropix-chat-test-$$"
 T="tmux -L $sock"
-T="tmux -L $sock"
 trap '$T kill-server 2>/dev/null' EXIT
+# A session that lives for the whole test: killing the chat session must not
+# take the tmux server down while the next chat starts ("server exited
+# unexpectedly").
+$T new-session -d -s keep "sleep 600" || { echo "FAIL: tmux did not start"; exit 1; }
 # Starts a chat with flags $1 in a fresh tmux session named chat.
 start_chat() {
   $T kill-session -t chat 2>/dev/null
