@@ -9,7 +9,6 @@
 #include <pybind11/stl.h>
 
 #include <atomic>
-#include <filesystem>
 #include <memory>
 #include <string>
 #include <vector>
@@ -32,23 +31,11 @@ namespace py = pybind11;
 namespace entropix {
 namespace {
 
-std::string ResolvePath(const std::string& arg) {
-  std::error_code ec;
-  if (std::filesystem::is_regular_file(arg, ec)) return arg;
-  if (const ModelSpec* spec = FindModelSpec(arg)) {
-    const std::string path = CachedModelPath(*spec);
-    if (std::filesystem::is_regular_file(path, ec)) return path;
-    throw Error(ErrorCode::kNotFound, "'" + arg + "' is not downloaded yet: run `entropix pull " + spec->name + "`");
-  }
-  throw Error(ErrorCode::kNotFound,
-              "no model file or known model named '" + arg + "' (known: " + KnownModelNames() + ")");
-}
-
 // One loaded model and one session (a fresh context per call).
 class PyModel {
  public:
   PyModel(const std::string& path_or_name, int n_threads, int context) {
-    model_ = Model::Load(ResolvePath(path_or_name));
+    model_ = Model::Load(ResolveCachedModel(path_or_name));
     tokenizer_ = Tokenizer::FromGguf(model_->file());
     SessionOptions so;
     so.n_threads = n_threads;

@@ -6,7 +6,6 @@
 #include <algorithm>
 #include <atomic>
 #include <cstring>
-#include <filesystem>
 #include <memory>
 #include <string>
 #include <vector>
@@ -52,18 +51,6 @@ T Guard(char* err, size_t err_len, T failed, F f) {
     SetError(err, err_len, std::string("internal: ") + e.what() + " (please report this)");
   }
   return failed;
-}
-
-std::string ResolvePath(const std::string& arg) {
-  std::error_code ec;
-  if (std::filesystem::is_regular_file(arg, ec)) return arg;
-  if (const ModelSpec* spec = FindModelSpec(arg)) {
-    const std::string path = CachedModelPath(*spec);
-    if (std::filesystem::is_regular_file(path, ec)) return path;
-    throw Error(ErrorCode::kNotFound, "'" + arg + "' is not downloaded yet: run `entropix pull " + spec->name + "`");
-  }
-  throw Error(ErrorCode::kNotFound, "no model file or known model named '" + arg + "' (known: " +
-                                        KnownModelNames() + ")");
 }
 
 SessionOptions SessionOf(const entropix_options& o) {
@@ -128,7 +115,7 @@ entropix_model* entropix_load(const char* path_or_name, char* err, size_t err_le
   }
   return Guard<entropix_model*>(err, err_len, nullptr, [&] {
     auto m = std::make_unique<entropix_model>();
-    m->model = Model::Load(ResolvePath(path_or_name));
+    m->model = Model::Load(ResolveCachedModel(path_or_name));
     m->tokenizer = Tokenizer::FromGguf(m->model->file());
     return m.release();
   });

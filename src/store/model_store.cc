@@ -429,4 +429,16 @@ std::string PullModel(const ModelSpec& spec, bool force) {
   return model_path;
 }
 
+std::string ResolveCachedModel(const std::string& arg) {
+  std::error_code ec;
+  if (std::filesystem::is_regular_file(arg, ec)) return arg;
+  if (const ModelSpec* spec = FindModelSpec(arg)) {
+    const std::string path = CachedModelPath(*spec);
+    if (std::filesystem::is_regular_file(path, ec)) return path;
+    throw Error(ErrorCode::kNotFound, "'" + arg + "' is not downloaded yet: run `entropix pull " + spec->name + "`");
+  }
+  throw Error(ErrorCode::kNotFound,
+              "no model file or known model named '" + arg + "' (known: " + KnownModelNames() + ")");
+}
+
 }  // namespace entropix

