@@ -6,8 +6,9 @@
 // trace, its text follows under "=== answer: trace N ===". stderr: one line
 // per trace (id, where it forked and with which token, its answer and
 // confidence) and the continuation it decoded, then the vote table and the
-// chosen answer. --trace: the strategy's events (vote_events.cc) and each
-// trace's own tokens with their signals, one JSON record per line.
+// chosen answer. With -q only the chosen trace's text, on stdout. --trace:
+// the strategy's events (vote_events.cc) and each trace's own tokens with
+// their signals, one JSON record per line.
 #include <unistd.h>
 
 #include <algorithm>
@@ -57,7 +58,8 @@ std::string AnswerText(const std::optional<std::string>& a) { return a ? *a : "(
 // Prints the strategy's events as they come, and records them in the trace.
 class VoteReport {
  public:
-  VoteReport(const Tokenizer& tokenizer, TraceWriter* trace) : tokenizer_(tokenizer), trace_(trace) {}
+  VoteReport(const Tokenizer& tokenizer, TraceWriter* trace, bool quiet)
+      : tokenizer_(tokenizer), trace_(trace), quiet_(quiet) {}
 
   // Reports every event not reported yet.
   void Update(const VoteStrategy& s) {
@@ -67,7 +69,7 @@ class VoteReport {
       if (e.kind == VoteEvent::Kind::kTraceStarted) started_[e.trace_id] = e;
       if (e.kind == VoteEvent::Kind::kTraceFinished) TraceFinished(s, e);
       if (e.kind == VoteEvent::Kind::kVote) {
-        std::fprintf(stderr, "[vote over %d traces: leader %s, share %.2f]\n", e.traces,
+        if (!quiet_) std::fprintf(stderr, "[vote over %d traces: leader %s, share %.2f]\n", e.traces,
                      OneLine(AnswerText(e.answer), 32).c_str(), e.leader_share);
         last_vote_ = e;
       }
@@ -76,7 +78,7 @@ class VoteReport {
 
   // The vote table: each answer's traces and weight, from the last vote.
   void PrintTable() const {
-    if (!last_vote_) return;  // the first trace passed the gate: nothing was voted on
+    if (!last_vote_ || quiet_) return;  // (no vote: the first trace passed the gate)
     std::map<std::string, std::pair<int, double>> totals;  // answer -> (traces, weight)
     double all = 0.0;
     for (const BallotResult& b : last_vote_->ballots) {
@@ -108,10 +110,12 @@ class VoteReport {
               "): \"" + OneLine(TokenText(r, p), 24) + "\" for \"" + OneLine(TokenText(parent, p), 24) + "\"";
       from = static_cast<size_t>(p);
     }
-    std::fprintf(stderr, "[trace %d | %s | answer %s | confidence %.3f | answer margin %.3f | %zu tokens, %s]\n",
-                 e.trace_id, where.c_str(), OneLine(AnswerText(e.answer), 32).c_str(), e.confidence,
-                 e.answer_margin, r.tokens.size(), e.reason.c_str());
-    if (st.parent >= 0) std::fprintf(stderr, "  ...%s\n", OneLine(TextOf(r, from), 160).c_str());
+    if (!quiet_) {
+      std::fprintf(stderr, "[trace %d | %s | answer %s | confidence %.3f | answer margin %.3f | %zu tokens, %s]\n",
+                   e.trace_id, where.c_str(), OneLine(AnswerText(e.answer), 32).c_str(), e.confidence,
+                   e.answer_margin, r.tokens.size(), e.reason.c_str());
+      if (st.parent >= 0) std::fprintf(stderr, "  ...%s\n", OneLine(TextOf(r, from), 160).c_str());
+    }
     if (trace_) WriteTokens(r, from);
   }
 
@@ -135,6 +139,7 @@ class VoteReport {
 
   const Tokenizer& tokenizer_;
   TraceWriter* trace_;
+  bool quiet_;
   size_t next_ = 0;
   std::map<int, VoteEvent> started_;
   std::map<int, std::optional<std::string>> answers_;
@@ -155,7 +160,7 @@ int RunVoteCommand(const RunArgs& a, VoteProfile profile) {
   auto tokenizer = Tokenizer::FromGguf(model->file());
   bool chat = false;
   const std::vector<int32_t> prompt = BuildPrompt(*model, *tokenizer, a.prompt_format, a.prompt, &chat);
-  const uint64_t seed = ResolveSeed(a.seed);
+  const uint64_t seed = ResolveSeed(a.seed, !a.quiet);
 
   std::optional<TraceWriter> trace;
   if (!a.trace.empty()) {
@@ -171,7 +176,7 @@ int RunVoteCommand(const RunArgs& a, VoteProfile profile) {
   std::optional<TerminalTextFilter> filter;
   if (isatty(STDOUT_FILENO) == 1) filter.emplace();
   auto print = [&](std::string_view text) { WriteStdout(filter ? filter->Filter(text) : std::string(text)); };
-  if (!chat) print(a.prompt);
+  if (!chat && !a.quiet) print(a.prompt);
 
   CancelOnSigint cancel;
   ThreadPool pool(ResolveThreadCount(a.model.threads));
@@ -182,17 +187,17 @@ int RunVoteCommand(const RunArgs& a, VoteProfile profile) {
   ho.cancel = cancel.flag();
   SchedulerTraceHost host(*model, *tokenizer, pool, prompt, ho);
   host.StreamTrace(0, [&](std::string_view text) {
-    print(text);
+    if (!a.quiet) print(text);
     return true;
   });
 
   const std::string profile_name = profile.name;
   VoteStrategy strategy(profile, MathAnswerHook(profile.answer_require_marker), seed);
-  VoteReport report(*tokenizer, trace ? &*trace : nullptr);
+  VoteReport report(*tokenizer, trace ? &*trace : nullptr, a.quiet);
   const auto t0 = std::chrono::steady_clock::now();
   for (auto batch = strategy.NextBatch(); !batch.empty(); batch = strategy.NextBatch()) {
     for (TraceResult& r : host.RunBatch(batch)) strategy.Finish(std::move(r));
-    if (batch.front().id == 0) WriteStdout("\n");  // the streamed first trace is complete
+    if (batch.front().id == 0 && !a.quiet) WriteStdout("\n");  // the streamed first trace is complete
     report.Update(strategy);
     if (cancel.requested()) break;  // Ctrl-C: report what finished, decode no more forks
   }
@@ -200,16 +205,20 @@ int RunVoteCommand(const RunArgs& a, VoteProfile profile) {
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 
   if (!strategy.stopped()) {  // cancelled between batches: no vote to report
-    std::fprintf(stderr, "[vote: cancelled after %zu events]\n", strategy.events().size());
+    if (!a.quiet) std::fprintf(stderr, "[vote: cancelled after %zu events]\n", strategy.events().size());
     if (trace) trace->Close();
     return 130;
   }
   const VoteOutcome& o = strategy.outcome();
   report.PrintTable();
-  std::fprintf(stderr, "[vote: chosen trace %d | answer %s | stop: %s | %d traces | %lld forward tokens]\n",
-               o.chosen_trace, OneLine(AnswerText(o.answer), 32).c_str(), o.stop_reason.c_str(), o.traces,
-               static_cast<long long>(o.forward_tokens));
-  if (o.chosen_trace != 0) {
+  if (a.quiet) {
+    print(TextOf(strategy.trace(o.chosen_trace)) + "\n");
+  } else {
+    std::fprintf(stderr, "[vote: chosen trace %d | answer %s | stop: %s | %d traces | %lld forward tokens]\n",
+                 o.chosen_trace, OneLine(AnswerText(o.answer), 32).c_str(), o.stop_reason.c_str(), o.traces,
+                 static_cast<long long>(o.forward_tokens));
+  }
+  if (o.chosen_trace != 0 && !a.quiet) {
     print("\n=== answer: trace " + std::to_string(o.chosen_trace) + " ===\n" + TextOf(strategy.trace(o.chosen_trace)) +
           "\n");
   }
@@ -223,7 +232,7 @@ int RunVoteCommand(const RunArgs& a, VoteProfile profile) {
                   {"steps", host.steps()}});
     trace->Close();
   }
-  if (!a.no_timings) {
+  if (!a.no_timings && !a.quiet) {
     std::fprintf(stderr, "[vote (%s): %d scheduler steps, %.1f forward tokens/s | %d threads]\n",
                  profile_name.c_str(), host.steps(), o.forward_tokens / std::max(seconds, 1e-9), pool.size());
   }
