@@ -393,6 +393,12 @@ void Model::WriteLogits(int n, Workspace& ws, ThreadPool& pool) const {
 // Causal attention of each row over its own segment's cache positions
 // 0..pos, one task per (row, head). Rows that want statistics record them
 // from the same softmax rows (no second pass over the cache).
+//
+// Each thread takes one contiguous range of tasks, and runs the consecutive
+// heads of a row that share a kv head together (AttendHeads): the group's
+// keys and values are then read from memory once instead of once per query
+// head, which is what bounds decode at long context. Every head's arithmetic
+// is the same whichever heads run with it, so the split changes no bit.
 void Model::Attention(int layer, int n, Workspace& ws, ThreadPool& pool) const {
   // One pointer captured, so std::function keeps the lambda inline (no allocation).
   struct Job {
@@ -400,70 +406,100 @@ void Model::Attention(int layer, int n, Workspace& ws, ThreadPool& pool) const {
     Workspace* ws;
     int layer;
   } job{this, &ws, layer};
-  pool.ParallelFor(static_cast<int64_t>(n) * config_.n_heads, 1, [&job](int64_t begin, int64_t end) {
-    for (int64_t task = begin; task < end; ++task) job.model->AttendOne(job.layer, task, *job.ws);
+  const int64_t tasks = static_cast<int64_t>(n) * config_.n_heads;
+  const int64_t grain = (tasks + pool.size() - 1) / pool.size();
+  pool.ParallelFor(tasks, grain, [&job](int64_t begin, int64_t end) {
+    job.model->AttendRange(job.layer, begin, end, *job.ws);
   });
   for (int t = 0; t < n; ++t) {
     if (ws.rows_[t].stats) Agreement(layer, t, ws);
   }
 }
 
-void Model::AttendOne(int layer, int64_t task, Workspace& ws) const {
+// Tasks [begin, end) (task = row * n_heads + head), cut where the row or
+// the kv head changes, and at kMaxHeadsTogether heads.
+void Model::AttendRange(int layer, int64_t begin, int64_t end, Workspace& ws) const {
+  const int n_heads = config_.n_heads;
+  const int group = n_heads / config_.n_kv_heads;
+  while (begin < end) {
+    const int t = static_cast<int>(begin / n_heads);
+    const int h = static_cast<int>(begin % n_heads);
+    const int group_end = (h / group + 1) * group;
+    const int64_t count = std::min<int64_t>({group_end - h, end - begin, kMaxHeadsTogether});
+    AttendHeads(layer, t, h, static_cast<int>(count), ws);
+    begin += count;
+  }
+}
+
+// Query heads h0 .. h0 + count - 1 of row t, which share one kv head.
+void Model::AttendHeads(int layer, int t, int h0, int count, Workspace& ws) const {
   const ModelConfig& c = config_;
   const int hd = c.head_dim, qd = c.q_dim();
-  const int group = c.n_heads / c.n_kv_heads;
-  const float scale = c.attn_scale;
   const KernelTable& k = GetKernels();
-  const int t = static_cast<int>(task / c.n_heads);
-  const int h = static_cast<int>(task % c.n_heads);
   const Workspace::Row& row = ws.rows_[t];
-  const Workspace::Segment& seg = ws.segments_[row.segment];
-  const KvCache& cache = *seg.cache;
-  const int kvh = h / group;
+  const KvCache& cache = *ws.segments_[row.segment].cache;
+  const int kvh = h0 / (c.n_heads / c.n_kv_heads);
   const int n_pos = row.pos + 1;
   const int first = FirstKey(layer, row.pos);  // keys first..pos (all of them unless a sliding window)
-  const float* q = ws.q_.data() + static_cast<size_t>(t) * qd + h * hd;
-  float* p = ws.scores_.data() + static_cast<size_t>(task) * ws.capacity_;  // [n_pos], from first
-  // Scaled scores against this kv head's keys, page run by page run (a
-  // head's rows are contiguous within a page). The kernel computes each row
-  // alike whatever the run length, so paging changes no bit.
-  float max = -INFINITY;
+  const float* q = ws.q_.data() + static_cast<size_t>(t) * qd + static_cast<size_t>(h0) * hd;
+  float* out = ws.attn_.data() + static_cast<size_t>(t) * qd + static_cast<size_t>(h0) * hd;
+  // Head i's softmax row, [n_pos] from `first`.
+  auto scores = [&](int i) {
+    return ws.scores_.data() + (static_cast<size_t>(t) * c.n_heads + h0 + i) * ws.capacity_;
+  };
+  // Scaled scores against the kv head's keys, page run by page run (a
+  // head's rows are contiguous within a page); every head of the group
+  // reads a run while it is in cache. The kernel computes each row alike
+  // whatever the run length, so neither paging nor grouping changes a bit.
+  float max[kMaxHeadsTogether];
+  std::fill(max, max + count, -INFINITY);
   for (int j = first; j < n_pos;) {
     const int run = std::min(cache.Run(j), n_pos - j);
-    max = std::max(max, k.dot_rows(q, cache.key(layer, kvh, j), hd, run, hd, scale, p + j));
-    j += run;
-  }
-  double abs_sum = 0.0;
-  if (row.stats) {
-    for (int j = first; j < n_pos; ++j) abs_sum += std::fabs(p[j]);
-  }
-  const float inv = 1.0f / k.exp_sum(p + first, n_pos - first, max);
-  float* out = ws.attn_.data() + static_cast<size_t>(t) * qd + h * hd;
-  std::fill(out, out + hd, 0.0f);
-  for (int j = first; j < n_pos; ++j) p[j] *= inv;
-  // out = sum_j p[j] * V[j], page run by page run, in position order (the
-  // SIMD kernel keeps `out` in registers; same bits as the scalar loop).
-  for (int j = first; j < n_pos;) {
-    const int run = std::min(cache.Run(j), n_pos - j);
-    k.accumulate_rows(p + j, cache.value(layer, kvh, j), hd, run, hd, out);
-    j += run;
-  }
-  if (row.stats) {
-    // Entropy and varentropy of this head's distribution, in bits.
-    double ent = 0.0, e2 = 0.0;
-    for (int j = first; j < n_pos; ++j) {
-      if (p[j] > 0.0f) {
-        const double lp = std::log2(static_cast<double>(p[j]));
-        ent -= p[j] * lp;
-        e2 += p[j] * lp * lp;
-      }
+    const float* keys = cache.key(layer, kvh, j);
+    for (int i = 0; i < count; ++i) {
+      max[i] = std::max(max[i], k.dot_rows(q + i * hd, keys, hd, run, hd, c.attn_scale, scores(i) + j));
     }
-    AttentionStats& st = *seg.stats;
-    const size_t idx = static_cast<size_t>(layer) * c.n_heads + h;
-    st.entropy_bits[idx] = static_cast<float>(ent);
-    st.varentropy_bits[idx] = static_cast<float>(std::max(0.0, e2 - ent * ent));
-    st.mean_abs_score[idx] = static_cast<float>(abs_sum / (n_pos - first));
+    j += run;
   }
+  for (int i = 0; i < count; ++i) {
+    float* p = scores(i);
+    // Attention statistics need the raw scores' mean |score| first.
+    double abs_sum = 0.0;
+    if (row.stats) {
+      for (int j = first; j < n_pos; ++j) abs_sum += std::fabs(p[j]);
+    }
+    const float inv = 1.0f / k.exp_sum(p + first, n_pos - first, max[i]);
+    for (int j = first; j < n_pos; ++j) p[j] *= inv;
+    if (row.stats) RecordHeadStats(layer, h0 + i, p, first, n_pos, abs_sum, *ws.segments_[row.segment].stats);
+    std::fill(out + i * hd, out + (i + 1) * hd, 0.0f);
+  }
+  // out_i = sum_j p_i[j] * V[j], page run by page run, in position order
+  // (the SIMD kernel keeps `out` in registers within a run, and a rounded
+  // multiply then add per element leaves the same bits across runs).
+  for (int j = first; j < n_pos;) {
+    const int run = std::min(cache.Run(j), n_pos - j);
+    const float* values = cache.value(layer, kvh, j);
+    for (int i = 0; i < count; ++i) k.accumulate_rows(scores(i) + j, values, hd, run, hd, out + i * hd);
+    j += run;
+  }
+}
+
+// Entropy and varentropy (bits) of head h's attention distribution p over
+// positions first..n_pos-1, and its mean |raw score|.
+void Model::RecordHeadStats(int layer, int h, const float* p, int first, int n_pos, double abs_sum,
+                            AttentionStats& st) const {
+  double ent = 0.0, e2 = 0.0;
+  for (int j = first; j < n_pos; ++j) {
+    if (p[j] > 0.0f) {
+      const double lp = std::log2(static_cast<double>(p[j]));
+      ent -= p[j] * lp;
+      e2 += p[j] * lp * lp;
+    }
+  }
+  const size_t idx = static_cast<size_t>(layer) * config_.n_heads + h;
+  st.entropy_bits[idx] = static_cast<float>(ent);
+  st.varentropy_bits[idx] = static_cast<float>(std::max(0.0, e2 - ent * ent));
+  st.mean_abs_score[idx] = static_cast<float>(abs_sum / (n_pos - first));
 }
 
 int Model::FirstKey(int layer, int pos) const {

@@ -175,7 +175,12 @@ class Model {
   // First cache position a query at `pos` attends to in `layer` (its window).
   int FirstKey(int layer, int pos) const;
   void Attention(int layer, int n, Workspace& ws, ThreadPool& pool) const;
-  void AttendOne(int layer, int64_t task, Workspace& ws) const;
+  // Heads of one row attended together when they share a kv head (at most this many).
+  static constexpr int kMaxHeadsTogether = 16;
+  void AttendRange(int layer, int64_t begin, int64_t end, Workspace& ws) const;
+  void AttendHeads(int layer, int t, int h0, int count, Workspace& ws) const;
+  void RecordHeadStats(int layer, int h, const float* p, int first, int n_pos, double abs_sum,
+                       AttentionStats& st) const;
   void Agreement(int layer, int row, Workspace& ws) const;
 
   std::unique_ptr<GgufFile> file_;
