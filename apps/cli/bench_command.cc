@@ -86,7 +86,7 @@ int BenchCommand(const BenchArgs& a) {
   auto model = LoadModel(a.model, &path);
   ThreadPool pool(ResolveThreadCount(a.model.threads));
   BenchModelFacts facts = DescribeModel(*model, path);
-  facts.precision = ActPrecisionName(DefaultActPrecision());
+  facts.precision = ActPrecisionName(model->precision());
   facts.threads = pool.size();
   facts.bandwidth_measured = a.bandwidth_gbs <= 0;
   facts.bandwidth_gbs = facts.bandwidth_measured ? MeasureReadBandwidthGbs(pool) : a.bandwidth_gbs;

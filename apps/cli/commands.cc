@@ -57,16 +57,9 @@ void AddModelFlags(CLI::App* cmd, ModelArgs& args) {
 
 std::unique_ptr<Model> LoadModel(const ModelArgs& args, std::string* path_out) {
   const std::string path = ResolveModelPath(args.model);
-  auto model = Model::Load(path);
-  ActPrecision p;
-  if (args.precision == "auto") {
-    uint64_t bytes = 0;
-    for (const auto& t : model->file().tensors()) bytes += t.nbytes;
-    p = bytes < (uint64_t{1} << 30) ? ActPrecision::kF32 : ActPrecision::kQ8;
-  } else {
-    p = ParseActPrecision(args.precision.c_str());
-  }
-  SetDefaultActPrecision(p);
+  ModelOptions options;
+  options.precision = ParsePrecisionChoice(args.precision);
+  auto model = Model::Load(path, options);
   if (path_out) *path_out = path;
   return model;
 }

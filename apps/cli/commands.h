@@ -30,10 +30,8 @@ struct ModelArgs {
   std::string precision = "auto";  // activation precision: auto | f32 | q8
 };
 void AddModelFlags(CLI::App* cmd, ModelArgs& args);
-// Resolves and loads the model, and sets the activation precision for it:
-// f32 (exact) for models under 1 GiB of weights, where 8-bit activations
-// visibly change answers and the float path is cheap; q8 (as llama.cpp) for
-// larger ones, where it is ~1.7x faster. --precision overrides.
+// Resolves and loads the model with --precision as its load option (auto:
+// the rule of model/precision.h, f32 below 1 GiB of weights).
 std::unique_ptr<class Model> LoadModel(const ModelArgs& args, std::string* path_out = nullptr);
 // Path of the GGUF file to load: a path as given, a known model name from the
 // cache, or the default model (pulled on first use).
