@@ -403,7 +403,7 @@ void Model::WriteLogits(int n, Workspace& ws, ThreadPool& pool) const {
 // 0..pos, one task per (row, head). Rows that want statistics record them
 // from the same softmax rows (no second pass over the cache).
 void Model::Attention(int layer, int n, Workspace& ws, ThreadPool& pool) const {
-  // One pointer captured, so std::function keeps the lambda inline (no allocation).
+  // The loop body captures the job by reference (ParallelFor copies nothing).
   struct Job {
     const Model* model;
     Workspace* ws;
