@@ -94,7 +94,7 @@ struct BenchArgs {
   double bandwidth_gbs = 0;  // 0: measure
   bool json = false;
 };
-void AddBenchFlags(CLI::App* cmd, BenchArgs& args);
+CLI::App* AddBenchCommand(CLI::App& app, BenchArgs& args);
 int BenchCommand(const BenchArgs& args);
 
 class Model;
@@ -155,7 +155,7 @@ struct ServeArgs {
   int queue = 16;
   size_t max_body = 4u << 20;
 };
-void AddServeFlags(CLI::App* cmd, ServeArgs& args);
+CLI::App* AddServeCommand(CLI::App& app, ServeArgs& args);
 int ServeCommand(const ServeArgs& args);
 
 }  // namespace entropix

@@ -46,8 +46,7 @@ int main(int argc, char** argv) {
   CLI::App* chat_cmd = AddChatCommand(app, chat);
 
   BenchArgs bench;
-  CLI::App* bench_cmd = app.add_subcommand("bench", "Measure prompt, decode and batched decode speed (llama-bench's tests)");
-  AddBenchFlags(bench_cmd, bench);
+  CLI::App* bench_cmd = AddBenchCommand(app, bench);
 
   EvalArgs eval;
   CLI::App* eval_cmd = AddEvalCommand(app, eval);
@@ -56,8 +55,7 @@ int main(int argc, char** argv) {
   CLI::App* replay_cmd = AddReplayCommand(app, replay);
 
   ServeArgs serve;
-  CLI::App* serve_cmd = app.add_subcommand("serve", "Serve the model over an OpenAI-compatible HTTP API");
-  AddServeFlags(serve_cmd, serve);
+  CLI::App* serve_cmd = AddServeCommand(app, serve);
 
   std::vector<std::string> args = NormalizeLlamaFlags(argc, argv);
   std::vector<std::string> commands;
