@@ -73,6 +73,28 @@ struct InspectArgs {
 CLI::App* AddInspectCommand(CLI::App& app, InspectArgs& args);
 int InspectCommand(const InspectArgs& args);
 
+// Model management as Ollama does it: `list` (the cached models and whether
+// each can run), `rm` (remove one from the cache), `show` (a short summary;
+// the tensor table with --tensors); list_command.cc, rm_command.cc,
+// show_command.cc over model_summary.h.
+struct ListArgs {
+  bool json = false;
+};
+CLI::App* AddListCommand(CLI::App& app, ListArgs& a);
+int ListCommand(const ListArgs& a);
+struct RmArgs {
+  std::string name;  // a known model name or a file name in the cache
+};
+CLI::App* AddRmCommand(CLI::App& app, RmArgs& a);
+int RmCommand(const RmArgs& a);
+struct ShowArgs {
+  std::string name;  // a known model name or a path
+  bool tensors = false;
+  bool json = false;
+};
+CLI::App* AddShowCommand(CLI::App& app, ShowArgs& a);
+int ShowCommand(const ShowArgs& a);
+
 struct PullArgs {
   std::string name;
   bool list = false;

@@ -13,7 +13,6 @@
 #include "cli_compat.h"
 #include "chat_command.h"
 #include "commands.h"
-#include "model_commands.h"
 #include "run_flags.h"
 #include "core/error.h"
 

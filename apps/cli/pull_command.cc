@@ -1,16 +1,42 @@
 // `entropix pull`: download a known model into the cache, or list them.
 #include <cstdio>
 #include <filesystem>
+#include <nlohmann/json.hpp>
+#include <system_error>
 #include <string>
 
 #include "commands.h"
 #include "core/error.h"
 #include "model/archs/registry.h"
-#include "model_commands.h"
+#include "model_summary.h"
 #include "store/model_spec.h"
 #include "store/model_store.h"
 
 namespace entropix {
+namespace fs = std::filesystem;
+
+namespace {
+
+// pull --list --json.
+int PullListJson() {
+  nlohmann::json arr = nlohmann::json::array();
+  for (const ModelSpec& m : KnownModels()) {
+    std::error_code ec;
+    const std::string why = CannotRunReason(m);
+    nlohmann::json j = {{"name", m.name},
+                        {"file", m.file_name},
+                        {"architecture", m.architecture},
+                        {"description", m.description},
+                        {"cached", fs::exists(CachedModelPath(m), ec)},
+                        {"runnable", why.empty()}};
+    if (!why.empty()) j["why_not"] = why;
+    arr.push_back(j);
+  }
+  std::printf("%s\n", arr.dump(2, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
+  return 0;
+}
+
+}  // namespace
 
 CLI::App* AddPullCommand(CLI::App& app, PullArgs& a) {
   CLI::App* cmd = app.add_subcommand("pull", "Download a known model into the cache");
