@@ -11,6 +11,7 @@
 #include "commands.h"
 #include "console.h"
 #include "core/error.h"
+#include "io/gguf.h"
 #include "model/model.h"
 #include "model_flags.h"
 #include "prompt_flags.h"

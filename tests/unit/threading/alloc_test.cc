@@ -8,6 +8,7 @@
 #include <array>
 #include <atomic>
 #include <cstdlib>
+#include <functional>
 #include <new>
 
 #include "threading/thread_pool.h"
@@ -59,6 +60,18 @@ TEST(ThreadPoolAllocation, CounterCounts) {
   void* p = ::operator new(16);  // a direct call: never elided, unlike a new-expression
   ::operator delete(p);
   EXPECT_EQ(g_allocations.load() - before, 1);
+}
+
+// What ParallelFor used to do, a std::function built per call from a lambda
+// larger than its inline buffer, is what the first test would catch.
+TEST(ThreadPoolAllocation, AStdFunctionPerCallWouldBeCounted) {
+  ThreadPool pool(2);
+  std::atomic<int64_t> sum{0};
+  const int64_t a = 1, b = 2, c = 3;
+  const auto body = [&sum, &a, &b, &c](int64_t begin, int64_t end) { sum.fetch_add(a + b + c + end - begin); };
+  const long before = g_allocations.load();
+  for (int call = 0; call < 10; ++call) pool.ParallelFor(100, 8, std::function<void(int64_t, int64_t)>(body));
+  EXPECT_GE(g_allocations.load() - before, 10);
 }
 
 }  // namespace
