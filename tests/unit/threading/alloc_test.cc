@@ -40,7 +40,7 @@ TEST(ThreadPoolAllocation, WarmCallsAllocateNothing) {
     };
     for (int warm = 0; warm < 10; ++warm) pool.ParallelFor(1000, 16, body);
     const long before = g_allocations.load();
-    constexpr int kCalls = 2000;
+    constexpr int kCalls = 500;
     for (int call = 0; call < kCalls; ++call) {
       pool.ParallelFor(1000, 16, body);
       pool.ParallelFor(5, 1, [&sums, &a, &b, &c](int64_t begin, int64_t end) {
