@@ -61,6 +61,15 @@ const char* entropix_version(void);
 /* Loads a .gguf file, or a known model name already pulled (`entropix pull`).
  * NULL on failure, with the message in err (when err_len > 0). */
 entropix_model* entropix_load(const char* path_or_name, char* err, size_t err_len);
+/* The same with the activation precision of the model's matrix products:
+ * "f32" (exact), "q8" (8-bit activations, as llama.cpp; faster on large
+ * models) or "auto" (f32 below 1 GiB of weights, else q8). NULL: the
+ * environment variable ENTROPIX_ACT_PRECISION when set, else "auto" (what
+ * entropix_load uses). Two models in one process may differ. */
+entropix_model* entropix_load_with_precision(const char* path_or_name, const char* precision, char* err,
+                                             size_t err_len);
+/* "f32" or "q8": the precision the model multiplies in; NULL for NULL. */
+const char* entropix_precision(const entropix_model* model);
 void entropix_free(entropix_model* model);
 
 int entropix_vocab_size(const entropix_model* model);

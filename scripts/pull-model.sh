@@ -4,7 +4,7 @@
 #   scripts/pull-model.sh [--force] [NAME...]      (NAME defaults to "default")
 #
 # Builds nothing: runs an already built `entropix pull`, or the stand-alone
-# `entropix-pull` from src/store when the CLI is not built. Prints each model's
+# `entropix-pull` (apps/pull) when the CLI is not built. Prints each model's
 # path on stdout; pip's and entropix's progress go to stderr.
 #
 # Environment:

@@ -59,7 +59,8 @@ int ResolveThreadCount(int requested) {
 
 }  // namespace
 
-void AddBenchFlags(CLI::App* cmd, BenchArgs& a) {
+CLI::App* AddBenchCommand(CLI::App& app, BenchArgs& a) {
+  CLI::App* cmd = app.add_subcommand("bench", "Measure prompt, decode and batched decode speed (llama-bench's tests)");
   AddModelFlags(cmd, a.model);
   cmd->add_option("-p,--n-prompt", a.prompt_tokens, "pp test: prompt tokens (0 = no pp test)")
       ->check(CLI::Range(0, 1 << 16))->capture_default_str();
@@ -78,6 +79,7 @@ void AddBenchFlags(CLI::App* cmd, BenchArgs& a) {
                   "Read bandwidth for '% bw' in GB/s (default: measured in-process)")
       ->check(FiniteRange(0.001, 1e6));
   cmd->add_flag("--json", a.json, "One JSON object per test, one per line");
+  return cmd;
 }
 
 int BenchCommand(const BenchArgs& a) {
@@ -86,7 +88,7 @@ int BenchCommand(const BenchArgs& a) {
   auto model = LoadModel(a.model, &path);
   ThreadPool pool(ResolveThreadCount(a.model.threads));
   BenchModelFacts facts = DescribeModel(*model, path);
-  facts.precision = ActPrecisionName(DefaultActPrecision());
+  facts.precision = ActPrecisionName(model->precision());
   facts.threads = pool.size();
   facts.bandwidth_measured = a.bandwidth_gbs <= 0;
   facts.bandwidth_gbs = facts.bandwidth_measured ? MeasureReadBandwidthGbs(pool) : a.bandwidth_gbs;

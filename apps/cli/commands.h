@@ -1,104 +1,26 @@
-// The subcommands of the entropix CLI, one function each.
+// The subcommands of the entropix CLI: each one's arguments, the function
+// that adds it and its flags to the app, and the function that runs it (one
+// file per subcommand: run_command.cc, calibrate_command.cc, ...). The flags
+// several share are in model_flags.h, prompt_flags.h and sampler_flags.h.
 #pragma once
 
 #include <CLI/CLI.hpp>
-#include <signal.h>
 
-#include <atomic>
 #include <cstdint>
-#include <optional>
-#include <string_view>
-#include <vector>
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "console.h"
 #include "decoding/vote_profile.h"
+#include "flag_checks.h"
+#include "model_flags.h"
+#include "prompt_flags.h"
 #include "runtime/policy_factory.h"
 #include "runtime/prompt.h"
+#include "sampler_flags.h"
 
 namespace entropix {
-
-// A CLI11 check for a floating-point flag: a finite number in [lo, hi]
-// (CLI::Range lets NaN through).
-CLI::Validator FiniteRange(double lo, double hi);
-
-struct ModelArgs {
-  std::string model;  // path or known model name; empty = the default model
-  int threads = 0;    // 0 = all cores
-  int context = 4096;
-  std::string precision = "auto";  // activation precision: auto | f32 | q8
-};
-void AddModelFlags(CLI::App* cmd, ModelArgs& args);
-// Resolves and loads the model, and sets the activation precision for it:
-// f32 (exact) for models under 1 GiB of weights, where 8-bit activations
-// visibly change answers and the float path is cheap; q8 (as llama.cpp) for
-// larger ones, where it is ~1.7x faster. --precision overrides.
-std::unique_ptr<class Model> LoadModel(const ModelArgs& args, std::string* path_out = nullptr);
-// Path of the GGUF file to load: a path as given, a known model name from the
-// cache, or the default model (pulled on first use).
-std::string ResolveModelPath(const std::string& model_arg);
-
-// How a prompt becomes tokens: chat template or raw text.
-struct PromptArgs {
-  // The system message in chat mode. A neutral one by default: SmolLM2's
-  // built-in message ("You are a helpful AI assistant named SmolLM...")
-  // derails the Q4_1 model (greedy answers to simple questions turn into
-  // French nonsense, identically in llama.cpp). --template-system restores
-  // the template's own. The same one as `eval` (runtime/prompt.h).
-  std::string system_prompt = kDefaultSystemPrompt;
-  bool template_system = false;
-  bool force_chat = false;
-  bool force_raw = false;
-  bool parse_special = false;  // special-token texts in the prompt become control tokens
-  std::string chat_template;
-};
-void AddPromptFlags(CLI::App* cmd, PromptArgs& args);
-
-// The sampler of `run` (and the base of `calibrate`).
-struct SamplerArgs {
-  std::string sampler;   // greedy | sample | entropix; "" = greedy, entropix with --profile,
-                         // sample if a sampling flag (--temp, --top-k, --top-p, --min-p) is given
-  std::string profile;   // file or built-in name; "" = the built-in fitted on the model, else entropix-g2
-  double temperature = 0.8;
-  int top_k = 40;
-  double top_p = 0.95;
-  double min_p = 0.05;
-  // Which of the above were given on the command line (set by main after parsing).
-  bool temp_given = false, top_k_given = false, top_p_given = false, min_p_given = false;
-};
-void AddSamplerFlags(CLI::App* cmd, SamplerArgs& args);
-// The policy configuration from the sampler flags (the spec parsed as `eval
-// --samplers` parses it, then the sampling flags given override its base
-// parameters); *profile_name: the entropix profile's name.
-class Model;
-PolicyConfig SamplerConfig(const SamplerArgs& a, const Model& model, std::string* profile_name);
-const char* PolicyKindName(PolicyKind kind);
-// --color: auto (a terminal without NO_COLOR), always, never.
-bool UseColor(const std::string& mode);
-
-// Shared by the run commands (commands.cc).
-class Model;
-class Tokenizer;
-class Task;
-std::vector<int32_t> BuildPrompt(const Model& model, const Tokenizer& tokenizer, const PromptArgs& a,
-                                 const std::string& user_text, bool* chat_out);
-void WriteStdout(std::string_view text);  // checked: Error(kIo) on a failed write
-uint64_t ResolveSeed(int64_t requested, bool announce = true);  // -1: a random seed, printed to stderr
-// Ctrl-C while it lives: the first sets flag() (generation stops, exit 130);
-// a second one kills as usual.
-class CancelOnSigint {
- public:
-  CancelOnSigint();
-  ~CancelOnSigint();
-  CancelOnSigint(const CancelOnSigint&) = delete;
-  CancelOnSigint& operator=(const CancelOnSigint&) = delete;
-  const std::atomic<bool>* flag() const;
-  bool requested() const;
-
- private:
-  struct sigaction previous_ {};
-};
 
 struct RunArgs {
   ModelArgs model;
@@ -119,6 +41,7 @@ struct RunArgs {
   int budget = 0;            // vote: traces in all (0: the profile's)
   std::string vote_profile;  // vote: a JSON file or built-in name ("" = the --sampler spec's)
 };
+CLI::App* AddRunCommand(CLI::App& app, RunArgs& args);
 int RunCommand(const RunArgs& args);
 // `entropix chat`, and `run` without a prompt on a terminal (chat_command.cc).
 int ChatCommand(const RunArgs& args);
@@ -139,6 +62,7 @@ struct CalibrateArgs {
   double q_low_entropy = -1, q_low_varentropy = -1, q_medium_entropy = -1, q_high_entropy = -1,
          q_high_varentropy = -1;  // < 0: the documented defaults (sampling/calibration.h)
 };
+CLI::App* AddCalibrateCommand(CLI::App& app, CalibrateArgs& args);
 int CalibrateCommand(const CalibrateArgs& args);
 
 struct InspectArgs {
@@ -146,7 +70,30 @@ struct InspectArgs {
   bool all = false;
   bool json = false;
 };
+CLI::App* AddInspectCommand(CLI::App& app, InspectArgs& args);
 int InspectCommand(const InspectArgs& args);
+
+// Model management as Ollama does it: `list` (the cached models and whether
+// each can run), `rm` (remove one from the cache), `show` (a short summary;
+// the tensor table with --tensors); list_command.cc, rm_command.cc,
+// show_command.cc over model_summary.h.
+struct ListArgs {
+  bool json = false;
+};
+CLI::App* AddListCommand(CLI::App& app, ListArgs& a);
+int ListCommand(const ListArgs& a);
+struct RmArgs {
+  std::string name;  // a known model name or a file name in the cache
+};
+CLI::App* AddRmCommand(CLI::App& app, RmArgs& a);
+int RmCommand(const RmArgs& a);
+struct ShowArgs {
+  std::string name;  // a known model name or a path
+  bool tensors = false;
+  bool json = false;
+};
+CLI::App* AddShowCommand(CLI::App& app, ShowArgs& a);
+int ShowCommand(const ShowArgs& a);
 
 struct PullArgs {
   std::string name;
@@ -154,6 +101,7 @@ struct PullArgs {
   bool force = false;
   bool json = false;
 };
+CLI::App* AddPullCommand(CLI::App& app, PullArgs& args);
 int PullCommand(const PullArgs& args);
 
 // `entropix bench` (bench_command.cc; bench/README.md says what each test measures).
@@ -168,8 +116,12 @@ struct BenchArgs {
   double bandwidth_gbs = 0;  // 0: measure
   bool json = false;
 };
-void AddBenchFlags(CLI::App* cmd, BenchArgs& args);
+CLI::App* AddBenchCommand(CLI::App& app, BenchArgs& args);
 int BenchCommand(const BenchArgs& args);
+
+class Model;
+class Tokenizer;
+class Task;
 
 // `entropix eval`: every sampler on the same items of a task, resumable
 // (src/eval/runner.h, docs/EVALUATION.md).
@@ -197,6 +149,7 @@ struct EvalArgs {
   std::string pool;                                // --pool KINDS: build a trace pool instead (eval/pool_runner.h)
   std::string pool_profile = "vote-default";       // the pool's base vote profile
 };
+CLI::App* AddEvalCommand(CLI::App& app, EvalArgs& args);
 int EvalCommand(const EvalArgs& args);
 // eval --pool: the trace pool of the task's items (pool_command.cc).
 int PoolCommand(const EvalArgs& args, const Model& model, const Tokenizer& tokenizer, const std::string& model_label,
@@ -211,6 +164,7 @@ struct ReplayArgs {
   int resamples = 2000;
   uint64_t seed = 0;
 };
+CLI::App* AddReplayCommand(CLI::App& app, ReplayArgs& args);
 int ReplayCommand(const ReplayArgs& args);
 
 // `entropix serve` (serve_command.cc): the OpenAI-compatible server.
@@ -223,7 +177,7 @@ struct ServeArgs {
   int queue = 16;
   size_t max_body = 4u << 20;
 };
-void AddServeFlags(CLI::App* cmd, ServeArgs& args);
+CLI::App* AddServeCommand(CLI::App& app, ServeArgs& args);
 int ServeCommand(const ServeArgs& args);
 
 }  // namespace entropix

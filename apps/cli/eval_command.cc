@@ -13,6 +13,57 @@
 
 namespace entropix {
 
+CLI::App* AddEvalCommand(CLI::App& app, EvalArgs& a) {
+  CLI::App* cmd = app.add_subcommand(
+      "eval", "Run samplers on the same items of a task (gsm8k, ifeval, arith, loops); resumable");
+  AddModelFlags(cmd, a.model);
+  cmd->add_option("--task", a.task, "gsm8k | ifeval | arith | loops")->required()
+      ->check(CLI::IsMember({"gsm8k", "ifeval", "arith", "loops"}));
+  cmd->add_option("--samplers", a.samplers,
+                   "Comma-separated: greedy, sample, sample@PROFILE (plain sampling at the profile's base), "
+                   "lowT[@PROFILE] (T 0.5, the profile's truncation), entropix[@PROFILE], vote[@VOTE_PROFILE] "
+                   "(several traces, the chosen one scored), a profile name or file; LABEL=SPEC files one "
+                   "under another label")
+      ->capture_default_str();
+  cmd->add_option("--split", a.split,
+                   "gsm8k, ifeval: only the items of this declared split (data/splits/TASK.json)")
+      ->check(CLI::IsMember({"dev", "holdout", "calibration"}));
+  cmd->add_option("--draws", a.draws, "Generations per item for stochastic samplers (greedy: 1)")
+      ->check(CLI::Range(1, 1000))->capture_default_str();
+  cmd->add_option("--parallel", a.parallel,
+                   "Generations at once, batched on one scheduler (1: one at a time; records are the same)")
+      ->check(CLI::Range(1, 256))->capture_default_str();
+  cmd->add_option("--data", a.data, "Task data (JSONL; default: shared/data)");
+  cmd->add_option("-o,--output", a.out_dir, "Output folder; rerunning continues its checkpoint (default: eval-TASK)");
+  cmd->add_option("--limit", a.limit, "Use the first N items, of the split with --split (0 = all)")
+      ->check(CLI::NonNegativeNumber);
+  cmd->add_option("-s,--seed", a.seed, "Run seed (item seeds, arith items, bootstrap)")
+      ->check(CLI::NonNegativeNumber);
+  cmd->add_option("-n,--max-tokens", a.max_tokens, "Tokens per answer (0 = the task's default)")
+      ->check(CLI::Range(0, 1 << 16));
+  cmd->add_option("--difficulty", a.difficulty, "arith difficulty 1..3")->check(CLI::Range(1, 3));
+  cmd->add_option("--shots", a.shots, "gsm8k few-shot exemplars from the train split (0 = zero-shot)")
+      ->check(CLI::Range(0, 16));
+  cmd->add_flag("--raw", a.raw, "Never apply a chat template");
+  cmd->add_option("--chat-template", a.chat_template, "Override the model's template: chatml | llama3 | gemma | none");
+  cmd->add_option("--system", a.system_prompt,
+                   "System message of every item, the one `run` sends by default (\"\" = none)");
+  cmd->add_option("--prompt-style", a.prompt_style,
+                   "gsm8k: plain-boxed (default), plain-boxed-system, qwen-boxed, answer-is (before issue 8)");
+  cmd->add_option("--resamples", a.resamples, "Bootstrap resamples")->check(CLI::Range(100, 1000000));
+  cmd->add_flag("-q,--quiet", a.quiet, "No progress on stderr");
+  cmd->add_option("--pool", a.pool,
+                   "Build a trace pool instead of running samplers: greedy plus K traces per fork kind, e.g. "
+                   "entropy:8,first_token:8,random:8,sample:8 (gsm8k, arith; see `entropix replay`)");
+  cmd->add_option("--pool-profile", a.pool_profile,
+                   "The pool's base vote profile (sampling, fork token, continuation, confidence)")
+      ->capture_default_str();
+  cmd->add_flag("--rescore", a.rescore,
+                     "Generate nothing: score the folder's stored responses again with the current checkers, "
+                     "rewrite results.jsonl and the summary");
+  return cmd;
+}
+
 int EvalCommand(const EvalArgs& a) {
   std::string path;
   auto model = LoadModel(a.model, &path);

@@ -17,7 +17,8 @@
 
 namespace entropix {
 
-void AddServeFlags(CLI::App* cmd, ServeArgs& a) {
+CLI::App* AddServeCommand(CLI::App& app, ServeArgs& a) {
+  CLI::App* cmd = app.add_subcommand("serve", "Serve the model over an OpenAI-compatible HTTP API");
   AddModelFlags(cmd, a.model);
   cmd->add_option("--host", a.host, "Address to listen on (0.0.0.0: every interface)")->capture_default_str();
   cmd->add_option("--port", a.port, "Port (0: any free port, printed at start)")
@@ -30,6 +31,7 @@ void AddServeFlags(CLI::App* cmd, ServeArgs& a) {
       ->check(CLI::Range(0, 4096))->capture_default_str();
   cmd->add_option("--max-body", a.max_body, "Largest request body in bytes (larger: 413)")
       ->check(CLI::Range(1024, 1 << 30))->capture_default_str();
+  return cmd;
 }
 
 namespace {

@@ -56,12 +56,21 @@ Prompt = Union[str, Sequence[dict]]
 class Model:
     """A GGUF model loaded by the engine (one context, reused per call)."""
 
-    def __init__(self, path_or_name: str, n_threads: int = 0, context: int = 4096):
-        self._m = _entropix.Model(path_or_name, n_threads, context)
+    def __init__(self, path_or_name: str, n_threads: int = 0, context: int = 4096,
+                 precision: str | None = None):
+        """precision: activation precision of the matrix products, "f32" (exact), "q8"
+        (8-bit, as llama.cpp) or "auto" (f32 below 1 GiB of weights); None: the
+        environment variable ENTROPIX_ACT_PRECISION, else "auto"."""
+        self._m = _entropix.Model(path_or_name, n_threads, context, precision)
 
     @property
     def vocab_size(self) -> int:
         return self._m.vocab_size
+
+    @property
+    def precision(self) -> str:
+        """The resolved activation precision: "f32" or "q8"."""
+        return self._m.precision
 
     def tokenize(self, text: str, add_bos: bool = True) -> list[int]:
         return self._m.tokenize(text, add_bos)

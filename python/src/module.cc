@@ -10,6 +10,7 @@
 
 #include <atomic>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -34,8 +35,11 @@ namespace {
 // One loaded model and one session (a fresh context per call).
 class PyModel {
  public:
-  PyModel(const std::string& path_or_name, int n_threads, int context) {
-    model_ = Model::Load(ResolveCachedModel(path_or_name));
+  // precision: auto | f32 | q8 (model/precision.h); none: ENTROPIX_ACT_PRECISION, else auto.
+  PyModel(const std::string& path_or_name, int n_threads, int context, const std::optional<std::string>& precision) {
+    ModelOptions options;
+    if (precision) options.precision = ParsePrecisionChoice(*precision);
+    model_ = Model::Load(ResolveCachedModel(path_or_name), options);
     tokenizer_ = Tokenizer::FromGguf(model_->file());
     SessionOptions so;
     so.n_threads = n_threads;
@@ -46,6 +50,7 @@ class PyModel {
   int vocab_size() const { return model_->config().vocab_size; }
   std::string name() const { return model_->config().name; }
   int context() const { return session_->context(); }
+  std::string precision() const { return ActPrecisionName(model_->precision()); }
 
   std::vector<int32_t> Tokenize(const std::string& text, bool add_bos) const {
     return tokenizer_->Encode(text, add_bos && tokenizer_->add_bos_default(), false);
@@ -155,11 +160,12 @@ PYBIND11_MODULE(_entropix, m) {
   });
   m.def("version", &entropix::EngineVersion);
   py::class_<PyModel>(m, "Model")
-      .def(py::init<const std::string&, int, int>(), py::arg("path_or_name"), py::arg("n_threads") = 0,
-           py::arg("context") = 4096)
+      .def(py::init<const std::string&, int, int, const std::optional<std::string>&>(), py::arg("path_or_name"),
+           py::arg("n_threads") = 0, py::arg("context") = 4096, py::arg("precision") = py::none())
       .def_property_readonly("vocab_size", &PyModel::vocab_size)
       .def_property_readonly("name", &PyModel::name)
       .def_property_readonly("context", &PyModel::context)
+      .def_property_readonly("precision", &PyModel::precision)
       .def("tokenize", &PyModel::Tokenize, py::arg("text"), py::arg("add_bos") = true)
       .def("detokenize", &PyModel::Detokenize)
       .def("encode_messages", &PyModel::EncodeMessages, py::arg("messages"), py::arg("raw") = false)

@@ -85,6 +85,18 @@ def test_errors_are_value_errors(model):
         list(model.generate(PROMPT, max_tokens=0))
 
 
+def test_precision_is_a_load_option(model):
+    # Each model keeps its own precision (the C++ tests compare the logits
+    # on a quantised model; stories260K is all F32, where both agree).
+    q8 = entropix.Model(str(STORIES), n_threads=2, precision="q8")
+    assert model.precision == "f32"  # auto: f32 below 1 GiB of weights
+    assert q8.precision == "q8"
+    ids = model.tokenize(PROMPT)
+    assert np.array_equal(model.logits(ids), q8.logits(ids))
+    with pytest.raises(ValueError, match="not one of auto, f32, q8"):
+        entropix.Model(str(STORIES), precision="f16")
+
+
 def test_version_and_cli_installed():
     assert entropix.version().startswith("0.1.0")
     out = subprocess.run([str(CLI), "--version"], check=True, capture_output=True, text=True).stdout

@@ -109,16 +109,27 @@ const char* entropix_version(void) {
 }
 
 entropix_model* entropix_load(const char* path_or_name, char* err, size_t err_len) {
+  return entropix_load_with_precision(path_or_name, nullptr, err, err_len);
+}
+
+entropix_model* entropix_load_with_precision(const char* path_or_name, const char* precision, char* err,
+                                             size_t err_len) {
   if (!path_or_name) {
     SetError(err, err_len, "entropix_load: no path given");
     return nullptr;
   }
   return Guard<entropix_model*>(err, err_len, nullptr, [&] {
+    ModelOptions options;
+    if (precision) options.precision = ParsePrecisionChoice(precision);
     auto m = std::make_unique<entropix_model>();
-    m->model = Model::Load(ResolveCachedModel(path_or_name));
+    m->model = Model::Load(ResolveCachedModel(path_or_name), options);
     m->tokenizer = Tokenizer::FromGguf(m->model->file());
     return m.release();
   });
+}
+
+const char* entropix_precision(const entropix_model* model) {
+  return model ? ActPrecisionName(model->model->precision()) : nullptr;
 }
 
 void entropix_free(entropix_model* model) { delete model; }

@@ -10,7 +10,7 @@
 
 #include "eval/json_fields.h"
 #include "eval/language_id.h"
-#include "tokenizer/unicode.h"
+#include "tokenizer/utf8.h"
 
 namespace entropix {
 namespace {
@@ -23,41 +23,16 @@ using json = nlohmann::json;
 // UTF-8 (a byte that starts no valid sequence is taken as an uncased
 // non-word, non-space character).
 
-constexpr uint32_t kInvalid = 0x110000;
-
-// The code point at s[pos]; *len gets its length in bytes.
-uint32_t NextCp(std::string_view s, size_t pos, size_t* len) {
-  const uint8_t c0 = static_cast<uint8_t>(s[pos]);
-  *len = 1;
-  if (c0 < 0x80) return c0;
-  size_t n;
-  uint32_t cp, min;
-  if (c0 >= 0xC2 && c0 < 0xE0) {
-    n = 2, cp = c0 & 0x1F, min = 0x80;
-  } else if (c0 >= 0xE0 && c0 < 0xF0) {
-    n = 3, cp = c0 & 0x0F, min = 0x800;
-  } else if (c0 >= 0xF0 && c0 < 0xF5) {
-    n = 4, cp = c0 & 0x07, min = 0x10000;
-  } else {
-    return kInvalid;
-  }
-  if (pos + n > s.size()) return kInvalid;
-  for (size_t k = 1; k < n; ++k) {
-    const uint8_t c = static_cast<uint8_t>(s[pos + k]);
-    if ((c & 0xC0) != 0x80) return kInvalid;
-    cp = (cp << 6) | (c & 0x3F);
-  }
-  if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp < 0xE000)) return kInvalid;
-  *len = n;
-  return cp;
-}
+// Code points come from the one strict decoder (tokenizer/utf8.h); a byte
+// that starts no valid sequence reads as kNotACodePoint, one byte long.
+constexpr uint32_t kInvalid = kNotACodePoint;
 
 // The code point that ends at s[end - 1]; *start gets where it begins.
 uint32_t PrevCp(std::string_view s, size_t end, size_t* start) {
   size_t b = end - 1;
   while (b > 0 && end - b < 4 && (static_cast<uint8_t>(s[b]) & 0xC0) == 0x80) --b;
   size_t len;
-  const uint32_t cp = NextCp(s, b, &len);
+  const uint32_t cp = DecodeUtf8Strict(s, b, &len);
   if (cp != kInvalid && b + len == end) {
     *start = b;
     return cp;
@@ -171,7 +146,7 @@ std::string Lower(std::string_view s) {
   std::string out;
   out.reserve(s.size());
   for (size_t i = 0, len; i < s.size(); i += len) {
-    const uint32_t cp = NextCp(s, i, &len);
+    const uint32_t cp = DecodeUtf8Strict(s, i, &len);
     uint32_t lower;
     if (cp == kInvalid || CaseOf(cp, &lower) != Case::kUpper) {
       out.append(s.substr(i, len));
@@ -187,7 +162,7 @@ bool AllCased(std::string_view s, bool upper) {
   bool any = false;
   for (size_t i = 0, len; i < s.size(); i += len) {
     uint32_t lower;
-    const Case c = CaseOf(NextCp(s, i, &len), &lower);
+    const Case c = CaseOf(DecodeUtf8Strict(s, i, &len), &lower);
     if (c == Case::kNone) continue;
     if ((c == Case::kUpper) != upper) return false;
     any = true;
@@ -198,7 +173,7 @@ bool AllCased(std::string_view s, bool upper) {
 // str.strip(): Unicode whitespace at both ends.
 std::string_view Trim(std::string_view s) {
   size_t len;
-  while (!s.empty() && IsSpaceCp(NextCp(s, 0, &len))) s.remove_prefix(len);
+  while (!s.empty() && IsSpaceCp(DecodeUtf8Strict(s, 0, &len))) s.remove_prefix(len);
   size_t start;
   while (!s.empty() && IsSpaceCp(PrevCp(s, s.size(), &start))) s.remove_suffix(s.size() - start);
   return s;
@@ -206,7 +181,7 @@ std::string_view Trim(std::string_view s) {
 
 bool IsWordAt(std::string_view s, size_t pos) {
   size_t len;
-  return pos < s.size() && IsWordCp(NextCp(s, pos, &len));
+  return pos < s.size() && IsWordCp(DecodeUtf8Strict(s, pos, &len));
 }
 bool IsWordBefore(std::string_view s, size_t pos) {
   size_t start;
@@ -342,7 +317,7 @@ int Int(const json& kw, const char* key) {
 // Skips whitespace (newlines included) from `pos`.
 size_t SkipSpace(std::string_view s, size_t pos) {
   size_t len;
-  while (pos < s.size() && IsSpaceCp(NextCp(s, pos, &len))) pos += len;
+  while (pos < s.size() && IsSpaceCp(DecodeUtf8Strict(s, pos, &len))) pos += len;
   return pos;
 }
 
@@ -360,7 +335,7 @@ int CountBullets(std::string_view r, bool stars) {
     size_t end = std::string_view::npos;  // where a match ends
     if (stars && q + 1 < n && r[q] == '*' && r[q + 1] != '*') {
       size_t len;
-      NextCp(r, q + 1, &len);
+      DecodeUtf8Strict(r, q + 1, &len);
       end = q + 1 + len;
     } else if (!stars && q < n && r[q] == '-') {
       end = q + 1;
@@ -388,7 +363,7 @@ bool ContainsSpacedPieces(std::string_view lower, const std::vector<std::string_
     bool ok = true;
     for (size_t k = 1; k < pieces.size() && ok; ++k) {
       size_t len;
-      if (pos < lower.size() && IsSpaceCp(NextCp(lower, pos, &len))) pos += len;
+      if (pos < lower.size() && IsSpaceCp(DecodeUtf8Strict(lower, pos, &len))) pos += len;
       ok = lower.substr(pos, pieces[k].size()) == pieces[k];
       pos += pieces[k].size();
     }
@@ -425,7 +400,7 @@ int CountCapitalWords(std::string_view r) {
   size_t start = 0, i = 0;
   while (i < r.size()) {
     size_t len;
-    const uint32_t cp = NextCp(r, i, &len);
+    const uint32_t cp = DecodeUtf8Strict(r, i, &len);
     const bool doubled = (cp == '.' || cp == '-') && i + 1 < r.size() && r[i + 1] == static_cast<char>(cp);
     const bool split = IsSpaceCp(cp) || doubled ||
                        (cp < 0x80 && kSplitAscii.find(static_cast<char>(cp)) != std::string_view::npos) ||
@@ -562,7 +537,7 @@ const std::map<std::string, Instruction, std::less<>>& Checkers() {
          const std::string_view para = Trim(parts[nth - 1]);
          if (para.empty()) return false;
          size_t end = 0, len;
-         while (end < para.size() && !IsSpaceCp(NextCp(para, end, &len))) end += len;
+         while (end < para.size() && !IsSpaceCp(DecodeUtf8Strict(para, end, &len))) end += len;
          std::string_view word = para.substr(0, end);
          while (!word.empty() && word.front() == '\'') word.remove_prefix(1);
          while (!word.empty() && word.front() == '"') word.remove_prefix(1);
@@ -695,7 +670,7 @@ int CountWords(std::string_view text) {
   int n = 0;
   bool in_word = false;
   for (size_t i = 0, len; i < text.size(); i += len) {
-    const bool w = IsTokenizerWordCp(NextCp(text, i, &len));
+    const bool w = IsTokenizerWordCp(DecodeUtf8Strict(text, i, &len));
     if (w && !in_word) ++n;
     in_word = w;
   }
@@ -714,7 +689,7 @@ bool StartsSentenceAfterEllipsis(std::string_view rest) {
                                               "if",   "many", "however", "thus", "finally", "please", "thank"};
   uint32_t lower;
   size_t len;
-  if (rest.empty() || CaseOf(NextCp(rest, 0, &len), &lower) != Case::kUpper) return false;
+  if (rest.empty() || CaseOf(DecodeUtf8Strict(rest, 0, &len), &lower) != Case::kUpper) return false;
   size_t end = 0;
   while (end < rest.size() && std::isalpha(static_cast<unsigned char>(rest[end]))) ++end;
   const std::string word = Lower(rest.substr(0, end));
@@ -737,7 +712,7 @@ int CountSentences(std::string_view text) {
   int n = 0;
   bool pending = false;  // a sentence has started and not ended
   for (size_t i = 0, len; i < text.size(); i += len) {
-    const uint32_t cp = NextCp(text, i, &len);
+    const uint32_t cp = DecodeUtf8Strict(text, i, &len);
     if (cp != '.' && cp != '!' && cp != '?') {
       if (!IsSpaceCp(cp)) pending = true;
       continue;
@@ -747,10 +722,10 @@ int CountSentences(std::string_view text) {
     const std::string_view run = text.substr(i, j - i);
     size_t k = j, clen;
     while (k < text.size() &&
-           std::find(std::begin(kClosers), std::end(kClosers), NextCp(text, k, &clen)) != std::end(kClosers)) {
+           std::find(std::begin(kClosers), std::end(kClosers), DecodeUtf8Strict(text, k, &clen)) != std::end(kClosers)) {
       k += clen;
     }
-    const bool at_end = k >= text.size() || IsSpaceCp(NextCp(text, k, &clen));
+    const bool at_end = k >= text.size() || IsSpaceCp(DecodeUtf8Strict(text, k, &clen));
     bool ellipsis = run.find_first_not_of('.') == std::string_view::npos && run.size() > 1;
     if (ellipsis && at_end) ellipsis = !StartsSentenceAfterEllipsis(text.substr(SkipSpace(text, k)));
     bool abbreviation = false;

@@ -108,24 +108,6 @@ ActPrecision ParseActPrecision(const char* name) {
               std::string("activation precision '") + name + "' is not one of q8, f32");
 }
 
-namespace {
-constexpr ActPrecision kBuiltinActPrecision = ActPrecision::kF32;
-
-std::atomic<ActPrecision>& DefaultActPrecisionSlot() {
-  static std::atomic<ActPrecision> slot([] {
-    const char* env = std::getenv("ENTROPIX_ACT_PRECISION");
-    if (env != nullptr && *env != '\0') return ParseActPrecision(env);
-    return kBuiltinActPrecision;
-  }());
-  return slot;
-}
-}  // namespace
-
-ActPrecision DefaultActPrecision() { return DefaultActPrecisionSlot().load(std::memory_order_relaxed); }
-void SetDefaultActPrecision(ActPrecision p) {
-  DefaultActPrecisionSlot().store(p, std::memory_order_relaxed);
-}
-
 GgmlType ActivationType(GgmlType weight_type, ActPrecision p) {
   if (p == ActPrecision::kF32) return GgmlType::F32;
   switch (weight_type) {

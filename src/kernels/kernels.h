@@ -34,10 +34,7 @@ enum class ActPrecision { kQ8, kF32 };
 const char* ActPrecisionName(ActPrecision p);  // "q8" / "f32"
 // "q8" / "f32" -> precision; anything else throws Error(kInvalidArgument).
 ActPrecision ParseActPrecision(const char* name);
-// Process-wide precision used by the model's MatMul. Initially from the
-// environment variable ENTROPIX_ACT_PRECISION=q8|f32 when set, else kF32.
-ActPrecision DefaultActPrecision();
-void SetDefaultActPrecision(ActPrecision p);
+// Which precision a model multiplies in is its load option (model/precision.h).
 
 // The format activations are prepared in for weights of `type`: with kQ8
 // the partner format (F32 for float weights); with kF32 always F32.

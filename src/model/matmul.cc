@@ -6,9 +6,8 @@
 namespace entropix {
 namespace {
 
-// Everything a chunk of rows needs, behind one pointer: a lambda capturing
-// only that reference fits std::function's inline buffer, so a MatMul does
-// not allocate.
+// Everything a chunk of rows needs, in one struct the parallel loops'
+// lambdas capture by reference (ThreadPool::ParallelFor copies nothing).
 struct MatMulJob {
   const KernelTable* k;
   ActPrecision prec;
@@ -56,10 +55,9 @@ void MultiplyRows(const MatMulJob& j, int64_t begin, int64_t end) {
 }  // namespace
 
 void MatMul(const WeightView& w, const float* x, int n_tokens, float* y, const float* bias,
-            std::vector<uint8_t>& xq_scratch, ThreadPool& pool) {
+            std::vector<uint8_t>& xq_scratch, ActPrecision prec, ThreadPool& pool) {
   // kF32: quantised weights x float activations (exact to float rounding);
-  // kQ8: activations quantised to 8 bits as llama.cpp (SetDefaultActPrecision).
-  const ActPrecision prec = DefaultActPrecision();
+  // kQ8: activations quantised to 8 bits as llama.cpp.
   // Rows of prepared activations start 64-byte aligned (kernels need 4).
   const size_t xq_bytes = (ActivationBytes(w.type, w.cols, prec) + 63) / 64 * 64;
   if (xq_scratch.size() < xq_bytes * n_tokens) xq_scratch.resize(xq_bytes * n_tokens);

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "kernels/kernels.h"
 #include "model/weights.h"
 
 namespace entropix {
@@ -17,8 +18,9 @@ class ThreadPool;
 
 // y[t][r] = dot(W row r, x[t]) + (bias ? bias[r] : 0)
 //   w: [rows][cols], x: [n_tokens][cols], y: [n_tokens][rows]
-// xq_scratch grows as needed to hold the quantised activations.
+// xq_scratch grows as needed to hold the prepared activations; `precision`
+// says how they enter the products (the model's load option).
 void MatMul(const WeightView& w, const float* x, int n_tokens, float* y, const float* bias,
-            std::vector<uint8_t>& xq_scratch, ThreadPool& pool);
+            std::vector<uint8_t>& xq_scratch, ActPrecision precision, ThreadPool& pool);
 
 }  // namespace entropix

@@ -122,16 +122,25 @@ Workspace::Workspace(const ModelConfig& c, int max_batch, int capacity)
 
 Model::~Model() = default;
 
-std::unique_ptr<Model> Model::Load(const std::string& path) { return Load(GgufFile::Open(path)); }
+std::unique_ptr<Model> Model::Load(const std::string& path, const ModelOptions& options) {
+  // The option first: a bad ENTROPIX_ACT_PRECISION fails before the file is mapped.
+  const PrecisionChoice choice = options.precision.value_or(DefaultPrecisionChoice());
+  ModelOptions resolved;
+  resolved.precision = choice;
+  return Load(GgufFile::Open(path), resolved);
+}
 
-std::unique_ptr<Model> Model::Load(std::unique_ptr<GgufFile> file) {
+std::unique_ptr<Model> Model::Load(std::unique_ptr<GgufFile> file, const ModelOptions& options) {
   ENTROPIX_CHECK(file != nullptr);
+  const PrecisionChoice choice = options.precision.value_or(DefaultPrecisionChoice());
   std::unique_ptr<Model> m(new Model());
   m->file_ = std::move(file);
   m->config_ = ReadModelConfig(*m->file_);
   BindWeights(*m->file_, m->config_, m->weights_);
   m->inv_freq_ = RopeFrequencies(m->config_);
   m->inv_freq_local_ = LocalRopeFrequencies(m->config_);
+  for (const auto& t : m->file_->tensors()) m->weight_bytes_ += t.nbytes;
+  m->precision_ = ResolvePrecision(choice, m->weight_bytes_);
   return m;
 }
 
@@ -310,9 +319,9 @@ void Model::AttentionBlock(int l, int n, Workspace& ws, ThreadPool& pool) const 
   float* xn = ws.xn_.data();
   const Workspace::Row* rows = ws.rows_.data();
   for (int t = 0; t < n; ++t) RmsNorm(x + t * d, Floats(lw.attn_norm), xn + t * d, d, c.rms_eps);
-  MatMul(lw.wq, xn, n, ws.q_.data(), BiasOrNull(lw.bq), ws.xq_, pool);
-  MatMul(lw.wk, xn, n, ws.k_.data(), BiasOrNull(lw.bk), ws.xq_, pool);
-  MatMul(lw.wv, xn, n, ws.v_.data(), BiasOrNull(lw.bv), ws.xq_, pool);
+  MatMul(lw.wq, xn, n, ws.q_.data(), BiasOrNull(lw.bq), ws.xq_, precision_, pool);
+  MatMul(lw.wk, xn, n, ws.k_.data(), BiasOrNull(lw.bk), ws.xq_, precision_, pool);
+  MatMul(lw.wv, xn, n, ws.v_.data(), BiasOrNull(lw.bv), ws.xq_, precision_, pool);
   if (c.qk_norm) {
     // Each head normalised on its own, in place (gemma 3).
     for (int i = 0; i < n * c.n_heads; ++i) {
@@ -334,7 +343,7 @@ void Model::AttentionBlock(int l, int n, Workspace& ws, ThreadPool& pool) const 
     cache.Write(l, rows[t].pos, ws.k_.data() + t * kvd, ws.v_.data() + t * kvd);
   }
   Attention(l, n, ws, pool);
-  MatMul(lw.wo, ws.attn_.data(), n, xn, nullptr, ws.xq_, pool);
+  MatMul(lw.wo, ws.attn_.data(), n, xn, nullptr, ws.xq_, precision_, pool);
   if (c.norm_placement == NormPlacement::kSandwich) {
     for (int t = 0; t < n; ++t) RmsNorm(xn + t * d, Floats(lw.post_attn_norm), xn + t * d, d, c.rms_eps);
   }
@@ -351,14 +360,14 @@ void Model::FeedForwardBlock(int l, int n, Workspace& ws, ThreadPool& pool) cons
   float* gate = ws.gate_.data();
   const float* up = ws.up_.data();
   for (int t = 0; t < n; ++t) RmsNorm(x + t * d, Floats(lw.ffn_norm), xn + t * d, d, c.rms_eps);
-  MatMul(lw.w_gate, xn, n, gate, nullptr, ws.xq_, pool);
-  MatMul(lw.w_up, xn, n, ws.up_.data(), nullptr, ws.xq_, pool);
+  MatMul(lw.w_gate, xn, n, gate, nullptr, ws.xq_, precision_, pool);
+  MatMul(lw.w_up, xn, n, ws.up_.data(), nullptr, ws.xq_, precision_, pool);
   if (c.ffn_activation == FfnActivation::kSilu) {
     for (int i = 0; i < n * fd; ++i) gate[i] = Silu(gate[i]) * up[i];
   } else {
     for (int i = 0; i < n * fd; ++i) gate[i] = GeluTanh(gate[i]) * up[i];
   }
-  MatMul(lw.w_down, gate, n, xn, nullptr, ws.xq_, pool);
+  MatMul(lw.w_down, gate, n, xn, nullptr, ws.xq_, precision_, pool);
   if (c.norm_placement == NormPlacement::kSandwich) {
     for (int t = 0; t < n; ++t) RmsNorm(xn + t * d, Floats(lw.post_ffn_norm), xn + t * d, d, c.rms_eps);
   }
@@ -382,7 +391,7 @@ void Model::WriteLogits(int n, Workspace& ws, ThreadPool& pool) const {
   }
   if (m == 0) return;
   float* out = ws.logits_.data() + static_cast<size_t>(first_out) * config_.vocab_size;
-  MatMul(weights_.output, ws.xn_.data(), m, out, nullptr, ws.xq_, pool);
+  MatMul(weights_.output, ws.xn_.data(), m, out, nullptr, ws.xq_, precision_, pool);
   const float cap = config_.logit_softcap;
   if (cap > 0.0f) {
     const size_t count = static_cast<size_t>(m) * config_.vocab_size;
@@ -400,7 +409,7 @@ void Model::WriteLogits(int n, Workspace& ws, ThreadPool& pool) const {
 // head, which is what bounds decode at long context. Every head's arithmetic
 // is the same whichever heads run with it, so the split changes no bit.
 void Model::Attention(int layer, int n, Workspace& ws, ThreadPool& pool) const {
-  // One pointer captured, so std::function keeps the lambda inline (no allocation).
+  // The loop body captures the job by reference (ParallelFor copies nothing).
   struct Job {
     const Model* model;
     Workspace* ws;

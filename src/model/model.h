@@ -12,6 +12,7 @@
 
 #include "kv_cache/kv_cache.h"
 #include "model/config.h"
+#include "model/precision.h"
 #include "model/weights.h"
 
 namespace entropix {
@@ -125,15 +126,20 @@ class Model {
  public:
   // Maps and validates a GGUF file. Throws Error with a message naming the
   // file and the problem (unknown architecture, missing tensor, bad shape...).
-  static std::unique_ptr<Model> Load(const std::string& path);
+  static std::unique_ptr<Model> Load(const std::string& path, const ModelOptions& options = {});
   // The same for a file already parsed (so `inspect` parses once, and the
   // fuzzer loads from memory); takes ownership of it.
-  static std::unique_ptr<Model> Load(std::unique_ptr<GgufFile> file);
+  static std::unique_ptr<Model> Load(std::unique_ptr<GgufFile> file, const ModelOptions& options = {});
   ~Model();
 
   const ModelConfig& config() const { return config_; }
   const GgufFile& file() const { return *file_; }
   const Weights& weights() const { return weights_; }
+  // The activation precision every matrix product of this model uses (the
+  // load option, auto resolved against weight_bytes()).
+  ActPrecision precision() const { return precision_; }
+  // Bytes of every tensor in the file (what auto precision is decided on).
+  uint64_t weight_bytes() const { return weight_bytes_; }
 
   // An empty cache for `capacity` positions; pages are allocated as they fill.
   KvCache NewCache(int capacity, int page_positions = KvCache::kDefaultPagePositions) const;
@@ -188,6 +194,8 @@ class Model {
   Weights weights_;
   std::vector<double> inv_freq_;        // [rope_dim / 2] rotary frequency of each pair
   std::vector<double> inv_freq_local_;  // [rope_dim / 2] for local_rope layers; empty if none
+  uint64_t weight_bytes_ = 0;
+  ActPrecision precision_ = ActPrecision::kF32;
 };
 
 }  // namespace entropix

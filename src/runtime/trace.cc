@@ -1,5 +1,6 @@
 #include "runtime/trace.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -39,6 +40,47 @@ void TraceWriter::Close() {
 void TraceWriter::Fail(int error_number) const {
   throw Error(ErrorCode::kIo, "cannot write the trace file '" + path_ + "': " +
                                   (error_number ? std::strerror(error_number) : "write failed"));
+}
+
+json TraceStartRecord(const TraceStart& s) {
+  json start = {{"event", "start"},
+                {"model", s.model},
+                {"file", s.file},
+                {"sampler", s.sampler},
+                {"seed", s.seed},
+                {"prompt_tokens", s.prompt_tokens},
+                {"units", {{"entropy", "bits"}, {"varentropy", "bits^2"}, {"logprob", "nats"}}}};
+  if (!s.profile.empty()) start["profile"] = s.profile;
+  return start;
+}
+
+json TraceEndRecord(const GenerationResult& r) {
+  const int n = static_cast<int>(r.tokens.size());
+  json end = {{"event", "end"},
+              {"tokens", n},
+              {"stop", StopReasonName(r.stop)},
+              {"pauses", r.pauses_inserted},
+              {"branches", r.branches.size()},
+              {"branch_extra_forwards", r.branch_extra_forwards},
+              {"forward_passes", r.forward_passes},
+              {"decode_tokens_per_s", n / std::max(r.decode_seconds, 1e-9)},
+              {"sampler_share_of_decode", r.sampler_seconds / std::max(r.decode_seconds, 1e-9)}};
+  json states;
+  for (int s = 0; s < kNumStates; ++s) states[StateName(static_cast<State>(s))] = r.state_counts[s];
+  end["states"] = states;
+  return end;
+}
+
+SignalSample SignalSampleOf(const TokenEvent& ev) {
+  SignalSample s;
+  s.entropy = ev.logit.entropy_bits;
+  s.varentropy = ev.logit.varentropy_bits;
+  s.attn_entropy = ev.attn.entropy_bits;
+  s.attn_varentropy = ev.attn.varentropy_bits;
+  s.attn_head_varentropy = ev.attn.head_varentropy_bits;
+  s.agreement = ev.attn.agreement;
+  s.interaction_strength = ev.attn.interaction_strength;
+  return s;
 }
 
 json TokenEventJson(const TokenEvent& ev) {

@@ -47,6 +47,46 @@ std::array<int, kNumStates> CountStates(const std::vector<SignalSample>& s, cons
   return n;
 }
 
+Profile FitProfile(const Profile& base, const std::vector<SignalSample>& s, const CalibrationQuantiles& q) {
+  ENTROPIX_CHECK(!s.empty());
+  Profile p = base;
+  p.thresholds = FitThresholds(s, q);
+  std::vector<double> logit_sum, attn_sum;
+  for (const auto& x : s) {
+    if (ClassifyState(x.entropy, x.varentropy, p.thresholds) != State::kAdaptive) continue;
+    logit_sum.push_back(x.entropy + x.varentropy);
+    attn_sum.push_back(x.attn_entropy + x.attn_varentropy);
+  }
+  if (!logit_sum.empty()) {
+    p.coef.adaptive_logit_center = Quantile(logit_sum, 0.5);
+    p.coef.adaptive_attn_center = Quantile(attn_sum, 0.5);
+  }
+  p.branch.entropy = Quantile(Column(s, &SignalSample::entropy), q.branch_entropy);
+  p.branch.varentropy = Quantile(Column(s, &SignalSample::varentropy), q.branch_varentropy);
+  return p;
+}
+
+int CountBranchFires(const std::vector<SignalSample>& s, const BranchParams& gate) {
+  int n = 0;
+  for (const auto& x : s) n += x.entropy > gate.entropy && x.varentropy > gate.varentropy;
+  return n;
+}
+
+std::vector<SignalSummary> SummarizeSignals(const std::vector<SignalSample>& s) {
+  ENTROPIX_CHECK(!s.empty());
+  std::vector<SignalSummary> out;
+  for (const SignalColumn& col : SignalColumns()) {
+    SignalSummary sum;
+    sum.name = col.name;
+    const std::vector<double> v = Column(s, col.field);
+    for (double x : v) sum.mean += x;
+    sum.mean /= v.size();
+    for (size_t i = 0; i < kReportQuantiles.size(); ++i) sum.quantiles[i] = Quantile(v, kReportQuantiles[i]);
+    out.push_back(sum);
+  }
+  return out;
+}
+
 const std::vector<SignalColumn>& SignalColumns() {
   static const std::vector<SignalColumn> kColumns = {
       {"entropy", &SignalSample::entropy},

@@ -1,6 +1,9 @@
-// Calibration maths: quantiles of recorded signals -> thresholds, and how
-// often each state would fire (SAMPLER.md section 5). The `calibrate`
-// command (apps/cli) records the signals; this file only does arithmetic.
+// Calibration maths: quantiles of recorded signals -> a fitted profile
+// (thresholds, adaptive centres, branch gate), the per-signal summary the
+// report prints, and how often each state and the branch gate would fire
+// (SAMPLER.md section 5). The `calibrate` command (apps/cli) reads the corpus
+// and the runtime records the signals (SignalSampleOf, runtime/trace.h);
+// this file only does arithmetic.
 #pragma once
 
 #include <array>
@@ -48,6 +51,32 @@ EntropixThresholds FitThresholds(const std::vector<SignalSample>& samples, const
 
 // Steps per state (indexed by State) under `t`.
 std::array<int, kNumStates> CountStates(const std::vector<SignalSample>& samples, const EntropixThresholds& t);
+
+// `base` with what calibration fits replaced (samples: at least one):
+//  * thresholds: FitThresholds at q;
+//  * adaptive centres: the medians of H + V and of attn_entropy +
+//    attn_varentropy over the steps the new thresholds classify adaptive, so
+//    that the adaptive formulas are centred on this model's typical adaptive
+//    step (unchanged from base when no step is adaptive);
+//  * branch gate: H at q.branch_entropy, V at q.branch_varentropy (marginal).
+// Name, description and fitted_on stay the caller's to set.
+Profile FitProfile(const Profile& base, const std::vector<SignalSample>& samples, const CalibrationQuantiles& q);
+
+// Steps on which the branch gate fires: H > gate.entropy and V > gate.varentropy.
+int CountBranchFires(const std::vector<SignalSample>& samples, const BranchParams& gate);
+
+// The quantiles the calibration report gives for each signal.
+inline constexpr std::array<double, 7> kReportQuantiles = {0.05, 0.10, 0.25, 0.50, 0.75, 0.90, 0.95};
+
+// One signal over all samples: its mean (summed in sample order) and its
+// values at kReportQuantiles.
+struct SignalSummary {
+  const char* name;
+  double mean = 0;
+  std::array<double, kReportQuantiles.size()> quantiles{};
+};
+// One per SignalColumns() entry, in that order (samples: at least one).
+std::vector<SignalSummary> SummarizeSignals(const std::vector<SignalSample>& samples);
 
 // The names of the signals and a getter, for tables.
 struct SignalColumn {

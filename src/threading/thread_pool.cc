@@ -39,19 +39,18 @@ void ThreadPool::RunChunks() {
     const int64_t begin = next_.fetch_add(grain_, std::memory_order_relaxed);
     if (begin >= n_) break;
     const int64_t end = begin + grain_ < n_ ? begin + grain_ : n_;
-    (*body_)(begin, end);
+    body_(begin, end);
   }
 }
 
-void ThreadPool::ParallelFor(int64_t n, int64_t grain,
-                             const std::function<void(int64_t, int64_t)>& body) {
+void ThreadPool::Run(int64_t n, int64_t grain, BodyRef body) {
   ENTROPIX_CHECK(grain >= 1);
   if (n <= 0) return;
   if (workers_.empty() || n <= grain) {
     for (int64_t b = 0; b < n; b += grain) body(b, b + grain < n ? b + grain : n);
     return;
   }
-  body_ = &body;
+  body_ = body;
   n_ = n;
   grain_ = grain;
   next_.store(0, std::memory_order_relaxed);
@@ -72,7 +71,7 @@ void ThreadPool::ParallelFor(int64_t n, int64_t grain,
       std::this_thread::yield();
     }
   }
-  body_ = nullptr;
+  body_ = BodyRef{nullptr, nullptr};
 }
 
 void ThreadPool::WorkerLoop() {

@@ -12,7 +12,6 @@
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
-#include <functional>
 #include <mutex>
 #include <thread>
 #include <vector>
@@ -31,11 +30,24 @@ class ThreadPool {
 
   // Calls body(begin, end) over disjoint ranges covering [0, n), each at most
   // `grain` long (grain >= 1), from all threads; returns when all are done.
-  // Not re-entrant: body must not call ParallelFor.
-  void ParallelFor(int64_t n, int64_t grain,
-                   const std::function<void(int64_t begin, int64_t end)>& body);
+  // Not re-entrant: body must not call ParallelFor. Allocates nothing: the
+  // body is passed by reference (any callable, whatever it captures), not
+  // copied into a std::function.
+  template <class Body>
+  void ParallelFor(int64_t n, int64_t grain, const Body& body) {
+    Run(n, grain, BodyRef{&body, [](const void* f, int64_t begin, int64_t end) {
+                            (*static_cast<const Body*>(f))(begin, end);
+                          }});
+  }
 
  private:
+  // A non-owning reference to the caller's body for the duration of one call.
+  struct BodyRef {
+    const void* callable;
+    void (*call)(const void* callable, int64_t begin, int64_t end);
+    void operator()(int64_t begin, int64_t end) const { call(callable, begin, end); }
+  };
+  void Run(int64_t n, int64_t grain, BodyRef body);
   void WorkerLoop();
   void RunChunks();
 
@@ -43,7 +55,7 @@ class ThreadPool {
   std::vector<std::thread> workers_;
 
   // Current job, valid while a generation is in flight.
-  const std::function<void(int64_t, int64_t)>* body_ = nullptr;
+  BodyRef body_{nullptr, nullptr};
   int64_t n_ = 0;
   int64_t grain_ = 1;
   std::atomic<int64_t> next_{0};

@@ -112,6 +112,19 @@ int CheckSequence(std::string_view s, size_t i) {
 
 }  // namespace
 
+uint32_t DecodeUtf8Strict(std::string_view s, size_t pos, size_t* len) {
+  const int n = CheckSequence(s, pos);
+  if (n <= 0) {
+    *len = 1;
+    return kNotACodePoint;
+  }
+  // A valid sequence: the lenient decoder reads it the same, all n bytes.
+  size_t p = pos;
+  const uint32_t cp = DecodeUtf8(s, &p);
+  *len = p - pos;
+  return cp;
+}
+
 size_t Utf8CompletePrefix(std::string_view bytes, size_t* incomplete_tail) {
   size_t i = 0;
   *incomplete_tail = 0;

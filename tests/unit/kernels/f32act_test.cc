@@ -73,10 +73,6 @@ TEST(F32Act, Layout) {
   EXPECT_EQ(ParseActPrecision("q8"), ActPrecision::kQ8);
   EXPECT_EQ(ParseActPrecision("f32"), ActPrecision::kF32);
   EXPECT_ANY_THROW(ParseActPrecision("f16"));
-  const ActPrecision saved = DefaultActPrecision();
-  SetDefaultActPrecision(ActPrecision::kQ8);
-  EXPECT_EQ(DefaultActPrecision(), ActPrecision::kQ8);
-  SetDefaultActPrecision(saved);
 }
 
 TEST(F32Act, ReferenceMatchesFloat64Oracle) {

@@ -2,8 +2,8 @@
 // only grow and the KV-cache pages come from the pool's free list. Counted
 // by replacing the global operator new in this binary (its own executable,
 // so the other model tests are not affected).
-// MatMul and Attention hand ThreadPool::ParallelFor a lambda capturing one
-// pointer, which fits std::function's inline buffer: no allocation either.
+// ThreadPool::ParallelFor takes its body by reference (no std::function):
+// no allocation there either (tests/unit/threading/alloc_test.cc).
 #include <gtest/gtest.h>
 
 #include <atomic>

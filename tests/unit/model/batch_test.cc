@@ -217,17 +217,16 @@ void CheckCachedModel(const std::string& file, const std::vector<int>& thread_co
     if (testing::ModelsRequired()) FAIL() << file << " is not in the model cache";
     GTEST_SKIP() << file << " not in the model cache (entropix pull)";
   }
-  auto m = Model::Load(path);
   std::vector<Seq> seqs(3);
   seqs[0] = {{1, 504, 3458}, {28, 253, 1848}, 0};
   seqs[1] = {{1, 9690, 314, 1345, 281, 253, 3458, 28, 1848}, {3458, 30}, 1};
   seqs[2] = {{1, 1848}, {504, 253, 9690}, 0};
-  const ActPrecision before = DefaultActPrecision();
-  for (ActPrecision p : {ActPrecision::kF32, ActPrecision::kQ8}) {
-    SetDefaultActPrecision(p);
+  for (PrecisionChoice p : {PrecisionChoice::kF32, PrecisionChoice::kQ8}) {
+    ModelOptions options;
+    options.precision = p;
+    auto m = Model::Load(path, options);
     for (int threads : thread_counts) CheckBatched(*m, seqs, threads, 8, 4);
   }
-  SetDefaultActPrecision(before);
 }
 
 // Q4_1 + Q8_0 weights.

@@ -44,14 +44,16 @@ struct Tolerance {
 
 void CheckAgainstLlamaCpp(const std::string& golden_file, const std::string& model_file,
                           ActPrecision precision, const Tolerance& tol = {}) {
-  SetDefaultActPrecision(precision);
   const std::string path = testing::CachedModel(model_file);
   if (path.empty()) {
     if (testing::ModelsRequired()) FAIL() << model_file << " is not in the model cache";
     GTEST_SKIP() << model_file << " not in the model cache (entropix pull)";
   }
   const nlohmann::json ref = testing::LoadJson(std::string(ENTROPIX_TEST_DATA_DIR) + "/llamacpp/" + golden_file);
-  auto model = Model::Load(path);
+  ModelOptions options;
+  options.precision = precision == ActPrecision::kF32 ? PrecisionChoice::kF32 : PrecisionChoice::kQ8;
+  auto model = Model::Load(path, options);
+  ASSERT_EQ(model->precision(), precision);
   ThreadPool pool(2);
   // Optional exact (float64) reference for some prompts.
   nlohmann::json exact;

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <vector>
 
+#include "sampling/basic_sampler.h"
 #include "sampling/metrics.h"
 #include "sampling/rng.h"
 
@@ -168,6 +169,28 @@ TEST(AttentionSignals, ChosenLayerAndMean) {
   EXPECT_NEAR(mean.varentropy_bits, 1.0 / 3.0, 1e-9);
   EXPECT_NEAR(mean.agreement, 0.2, 1e-6);
   EXPECT_FALSE(ComputeAttentionSignals(AttentionStatsView{}, {}).present);
+}
+
+// One argmax rule everywhere: Argmax (the greedy policy's, transforms' T = 0)
+// and the fused statistics' argmax (what vote's token rules read) both take
+// the lowest index among equal maxima, at every position a tie can fall in
+// the SIMD lanes or the scalar tail.
+TEST(Argmax, LowestIndexOnTiesAgreesWithLogitStats) {
+  for (size_t n : {1, 2, 7, 8, 9, 16, 17, 33, 100, 4099}) {
+    for (size_t first : {size_t{0}, n / 3, n / 2, n - 1}) {
+      for (size_t gap : {1, 5, 16, 31}) {
+        std::vector<float> l(n, -1.0f);
+        l[first] = 2.5f;
+        if (first + gap < n) l[first + gap] = 2.5f;
+        EXPECT_EQ(Argmax(l), static_cast<int32_t>(first)) << n << " " << first << " " << gap;
+        EXPECT_EQ(ComputeLogitStats(l).argmax, static_cast<int32_t>(first)) << n << " " << first << " " << gap;
+        EXPECT_EQ(ComputeLogitStatsPortable(l).argmax, static_cast<int32_t>(first)) << n << " " << first;
+      }
+    }
+  }
+  const std::vector<float> all_equal(50, 0.25f);
+  EXPECT_EQ(Argmax(all_equal), 0);
+  EXPECT_EQ(ComputeLogitStats(all_equal).argmax, 0);
 }
 
 }  // namespace

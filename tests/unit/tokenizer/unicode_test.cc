@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <string>
+
 namespace entropix {
 namespace {
 
@@ -41,6 +43,39 @@ TEST(Unicode, DecodeLikeLlamaCpp) {
   std::string out;
   for (uint32_t cp : {0x41u, 0xE9u, 0x4E2Du, 0x1F600u}) AppendUtf8(cp, &out);
   EXPECT_EQ(out, "A\xC3\xA9\xE4\xB8\xAD\xF0\x9F\x98\x80");
+}
+
+// The strict decoder: valid sequences of every length, and each kind of
+// invalid input (RFC 3629 Table 3-7) read as one byte of kNotACodePoint.
+TEST(Unicode, DecodeStrict) {
+  struct Case {
+    std::string bytes;
+    uint32_t cp;
+    size_t len;
+  };
+  const Case cases[] = {
+      {"A", 'A', 1},
+      {"\xC3\xA9", 0xE9, 2},            // é
+      {"\xE4\xB8\xAD", 0x4E2D, 3},      // 中
+      {"\xF0\x9F\x98\x80", 0x1F600, 4},  // 😀
+      {"\xF4\x8F\xBF\xBF", 0x10FFFF, 4},
+      {"\x80", kNotACodePoint, 1},        // stray continuation byte
+      {"\xC0\xAF", kNotACodePoint, 1},    // overlong '/'
+      {"\xE0\x80\xAF", kNotACodePoint, 1},
+      {"\xED\xA0\x80", kNotACodePoint, 1},  // surrogate U+D800
+      {"\xF4\x90\x80\x80", kNotACodePoint, 1},  // above U+10FFFF
+      {"\xF5\x80\x80\x80", kNotACodePoint, 1},
+      {"\xE4\xB8", kNotACodePoint, 1},    // cut short
+      {"\xC3" "A", kNotACodePoint, 1},     // continuation missing
+  };
+  for (const Case& c : cases) {
+    size_t len = 99;
+    EXPECT_EQ(DecodeUtf8Strict(c.bytes, 0, &len), c.cp) << c.bytes;
+    EXPECT_EQ(len, c.len) << c.bytes;
+  }
+  size_t len = 0;
+  EXPECT_EQ(DecodeUtf8Strict("a\xC3\xA9", 1, &len), 0xE9u);  // from an offset
+  EXPECT_EQ(len, 2u);
 }
 
 TEST(Unicode, CompletePrefixAndSanitize) {

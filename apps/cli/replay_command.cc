@@ -1,0 +1,59 @@
+// `entropix replay`: replays decoding methods on stored trace pools
+// (src/eval/replay.h); no model is loaded.
+#include <cstdio>
+#include <filesystem>
+#include <iterator>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "commands.h"
+#include "core/error.h"
+#include "eval/checkpoint.h"
+#include "eval/replay.h"
+#include "eval/trace_pool.h"
+
+namespace entropix {
+
+namespace fs = std::filesystem;
+
+CLI::App* AddReplayCommand(CLI::App& app, ReplayArgs& a) {
+  CLI::App* cmd = app.add_subcommand(
+      "replay", "Replay greedy, self-consistency, CoT-decoding and vote profiles on stored trace pools (no model)");
+  cmd->add_option("pools", a.pools, "Pool folders made by `eval --pool` (or their pool.jsonl)")->required();
+  cmd->add_option("--methods", a.methods,
+                  "Comma-separated: greedy, sc@K, cot@K, a vote profile name or file")
+      ->capture_default_str();
+  cmd->add_option("-o,--output", a.out_dir, "Folder for replay.json, replay.md, replay_items.jsonl and replay.svg");
+  cmd->add_option("--resamples", a.resamples, "Bootstrap resamples")->check(CLI::Range(100, 1000000));
+  cmd->add_option("-s,--seed", a.seed, "Bootstrap seed")->check(CLI::NonNegativeNumber);
+  return cmd;
+}
+
+int ReplayCommand(const ReplayArgs& a) {
+  const std::vector<ReplayMethod> methods = ParseReplayMethods(a.methods);
+  std::vector<PoolItem> items;
+  for (const std::string& p : a.pools) {
+    const fs::path file = fs::is_directory(p) ? fs::path(p) / "pool.jsonl" : fs::path(p);
+    if (!fs::is_regular_file(file)) throw Error(ErrorCode::kNotFound, "no pool file '" + file.string() + "'");
+    bool torn = false;
+    std::vector<PoolItem> more = ReadPoolFile(file, &torn);
+    if (torn) std::fprintf(stderr, "replay: %s: a torn last line was left out\n", file.string().c_str());
+    items.insert(items.end(), std::make_move_iterator(more.begin()), std::make_move_iterator(more.end()));
+  }
+  if (items.empty()) throw Error(ErrorCode::kInvalidArgument, "the pools hold no items");
+  const std::vector<ReplayRow> rows = ReplayPool(items, methods, a.resamples, a.seed);
+  const std::string md = ReplayMarkdown(rows);
+  if (!a.out_dir.empty()) {
+    fs::create_directories(a.out_dir);
+    WriteFileAtomically(fs::path(a.out_dir) / "replay.json",
+                        nlohmann::json{{"items", items.size()}, {"methods", ReplayJson(rows)}}.dump(2) + "\n");
+    WriteFileAtomically(fs::path(a.out_dir) / "replay.md", md);
+    WriteFileAtomically(fs::path(a.out_dir) / "replay_items.jsonl", ReplayItemsJsonl(rows));
+    WriteFileAtomically(fs::path(a.out_dir) / "replay.svg", ReplayChartSvg(rows));
+  }
+  std::printf("%zu pool items\n\n%s", items.size(), md.c_str());
+  return 0;
+}
+
+}  // namespace entropix
