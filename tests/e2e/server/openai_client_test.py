@@ -3,7 +3,8 @@
 Starts the server on 127.0.0.1 on a free port (stories260K with an API key
 and 4 slots; stories260K with 1 slot + 1 queued for the overload test;
 SmolLM2, when cached, for the hang-ups: streaming, non-streaming and a vote)
-and drives it; sampler vote is compared with `entropix run --sampler vote -q`. Every check names what it expects; the first failure
+and drives it; sampler vote is compared with `entropix run --sampler vote -q`.
+Every check names what it expects; the first failure
 ends the run with exit code 1.
 
     python openai_client_test.py ENTROPIX_BINARY STORIES_GGUF

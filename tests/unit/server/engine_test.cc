@@ -191,7 +191,7 @@ std::string VoteBody(int seed, int max_tokens, bool records = true) {
 // gives alone: the chosen trace, its text, and all traces' forward tokens.
 TEST(EngineTest, VoteAmongOtherRequestsEqualsTheCliHost) {
   const auto m = Load(StoriesPath());
-  const GenerationJob spec = Job(m, VoteBody(3, 20));
+  const GenerationJob spec = Job(m, VoteBody(5, 24));
   ThreadPool pool(1);
   VoteHostOptions ho;
   ho.max_tokens = spec.max_tokens;
@@ -204,7 +204,7 @@ TEST(EngineTest, VoteAmongOtherRequestsEqualsTheCliHost) {
   Metrics metrics;
   Engine engine(*m.model, *m.tokenizer, EngineOptions{4, 8, 256, 1, 32}, metrics);
   GenerationJob other = Job(m, Body(1, "sample", 40));
-  GenerationJob vote = Job(m, VoteBody(3, 20));
+  GenerationJob vote = Job(m, VoteBody(5, 24));
   auto cho = other.channel, chv = vote.channel;
   engine.Submit(std::move(other));
   engine.Submit(std::move(vote));
