@@ -165,8 +165,8 @@ void Engine::StartVoteBatch(Job& job) {
   for (int id : ids) vote_of_sequence_[id] = &job;
   job.open += static_cast<int>(ids.size());
   if (!ids.empty()) return;
+  metrics_.CountVote();  // before the answer: a client that has it sees the vote counted
   job.spec.channel->Push(MakeVoteOut(job.vote->strategy(), tokenizer_, job.spec.vote->name, job.spec.records));
-  metrics_.CountVote();
 }
 
 void Engine::OnToken(Choice& c, const TokenEvent& ev) {
