@@ -9,7 +9,12 @@ pkgs=(cmake ninja-build g++ pkg-config libgtest-dev nlohmann-json3-dev libcli11-
       libcld2-dev  # language identification for IFEval (src/eval/language_id.h)
       tmux  # the chat REPL's acceptance test (tests/e2e/chat_tmux.sh)
       pybind11-dev python3-dev python3-numpy python3-pytest  # the Python package (scripts/test-python.sh)
+      chromium  # the web page's browser test (tests/e2e/server/run_browser_test.sh)
       clang-14 libclang-rt-14-dev)  # clang: the libFuzzer targets (scripts/fuzz-smoke.sh)
+# node and npm drive that browser test (playwright-core); only when absent, so
+# that a Node.js from elsewhere (e.g. NodeSource, which bundles npm) is kept.
+command -v node >/dev/null || pkgs+=(nodejs)
+command -v npm >/dev/null || pkgs+=(npm)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

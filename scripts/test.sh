@@ -35,8 +35,10 @@ export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 # Every ctest (unit, e2e, fuzz seed replays) under the sanitizers; test_model's
 # 1.5B-model and Gemma (262k vocabulary) goldens are too slow under ASan; the
-# small models and the tiny gemma3 file cover the same code.
-(cd build-asan && ctest --output-on-failure -j2 -E '^test_model$')
+# small models and the tiny gemma3 file cover the same code. The browser test
+# and the manifest validation test the page and deploy/, not our C++: once is
+# enough (the Release run).
+(cd build-asan && ctest --output-on-failure -j2 -E '^(test_model|e2e_server_browser|deploy_k8s_validate)$')
 build-asan/tests/unit/model/test_model --gtest_brief=1 --gtest_filter='-*Qwen*:LlamaCppGolden.Gemma3*'
 
 echo "== ${SECONDS}s: ThreadSanitizer: thread pool, the multi-threaded session, the server =="

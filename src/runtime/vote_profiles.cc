@@ -53,15 +53,20 @@ std::vector<std::string> BuiltinVoteProfileNames() {
   return names;
 }
 
+std::optional<VoteProfile> BuiltinVoteProfile(const std::string& name) {
+  for (const auto& b : kBuiltins) {
+    if (name == b.name) return ParseVoteProfile(b.json, std::string("built-in ") + b.name);
+  }
+  return std::nullopt;
+}
+
 VoteProfile ResolveVoteProfile(const std::string& name_or_path) {
   std::error_code ec;
   // Regular files only (docs/SECURITY.md: a FIFO or a device would block or never end).
   if (std::filesystem::is_regular_file(name_or_path, ec)) {
     return ParseVoteProfile(ReadFile(name_or_path), name_or_path);
   }
-  for (const auto& b : kBuiltins) {
-    if (name_or_path == b.name) return ParseVoteProfile(b.json, std::string("built-in ") + b.name);
-  }
+  if (std::optional<VoteProfile> p = BuiltinVoteProfile(name_or_path)) return *p;
   std::string names;
   for (const auto& n : BuiltinVoteProfileNames()) names += (names.empty() ? "" : ", ") + n;
   throw Error(ErrorCode::kNotFound, "no vote profile file or built-in vote profile named '" + name_or_path +

@@ -48,7 +48,17 @@ struct ChoiceEnd {
   int completion_tokens = 0;
 };
 
-using StreamEvent = std::variant<TokenOut, TextOut, ChoiceEnd>;
+// The answer of sampler vote, sent once the vote is decided (its traces'
+// tokens are not streamed: the first trace need not be the one chosen). It
+// ends the request's one choice.
+struct VoteOut {
+  std::vector<TokenOut> tokens;  // the chosen trace's (text: its piece; no alternatives)
+  std::string finish_reason;     // stop | length: how the chosen trace ended
+  int completion_tokens = 0;     // forward token-steps of EVERY trace (what the vote cost)
+  nlohmann::json vote;           // traces, table, chosen (vote_summary.h); null unless asked for
+};
+
+using StreamEvent = std::variant<TokenOut, TextOut, ChoiceEnd, VoteOut>;
 
 class Channel {
  public:
@@ -58,7 +68,7 @@ class Channel {
   void Push(StreamEvent event) {
     {
       std::lock_guard<std::mutex> lock(mu_);
-      if (std::holds_alternative<ChoiceEnd>(event)) --open_choices_;
+      if (std::holds_alternative<ChoiceEnd>(event) || std::holds_alternative<VoteOut>(event)) --open_choices_;
       events_.push_back(std::move(event));
     }
     cv_.notify_all();

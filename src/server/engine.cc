@@ -6,8 +6,10 @@
 #include "core/error.h"
 #include "model/model.h"
 #include "runtime/trace.h"
+#include "runtime/vote_run.h"
 #include "server/api_error.h"
 #include "server/top_logprobs.h"
+#include "server/vote_summary.h"
 #include "tokenizer/tokenizer.h"
 
 namespace entropix::server {
@@ -25,7 +27,9 @@ struct Engine::Choice {
 struct Engine::Job {
   GenerationJob spec;
   std::vector<std::unique_ptr<Choice>> choices;
-  int open = 0;
+  std::unique_ptr<VoteRun> vote;  // sampler vote: its traces instead of choices
+  int reserved = 0;  // places of the admission count (Reserved)
+  int open = 0;      // sequences running
   bool cancel_sent = false;
 };
 
@@ -34,6 +38,9 @@ namespace {
 const char* FinishReason(StopReason r) {
   return r == StopReason::kMaxTokens || r == StopReason::kContextFull ? "length" : "stop";
 }
+
+// Sequences a job may run at once: its choices, or a vote's largest batch.
+int Reserved(const GenerationJob& job) { return job.vote ? std::max(1, job.vote->budget.batch) : job.n; }
 
 }  // namespace
 
@@ -58,21 +65,24 @@ Engine::~Engine() {
 }
 
 void Engine::Submit(GenerationJob job) {
-  if (job.n > options_.parallel + options_.queue) {  // would never fit: not a busy server
-    BadRequest("n", "n is " + std::to_string(job.n) + ", but this server admits at most " +
-                        std::to_string(options_.parallel + options_.queue) + " sequences (--parallel + --queue)");
+  const int sequences = Reserved(job);
+  if (sequences > options_.parallel + options_.queue) {  // would never fit: not a busy server
+    const std::string limit = ", but this server admits at most " +
+                              std::to_string(options_.parallel + options_.queue) + " sequences (--parallel + --queue)";
+    if (job.vote) BadRequest("profile", "the vote profile's budget.batch is " + std::to_string(sequences) + limit);
+    BadRequest("n", "n is " + std::to_string(job.n) + limit);
   }
   {
     std::lock_guard<std::mutex> lock(mu_);
-    if (stop_ || in_flight_ + job.n > options_.parallel + options_.queue) {
+    if (stop_ || in_flight_ + sequences > options_.parallel + options_.queue) {
       throw ApiError(503, "server_error",
                      "the server is busy: " + std::to_string(in_flight_) + " sequences are running or queued (" +
                          std::to_string(options_.parallel) + " slots + " + std::to_string(options_.queue) +
                          " queued); retry later",
                      "", "server_busy");
     }
-    in_flight_ += job.n;
-    inbox_sequences_ += job.n;
+    in_flight_ += sequences;
+    inbox_sequences_ += sequences;
     inbox_.push_back(std::move(job));
   }
   cv_.notify_all();
@@ -108,6 +118,12 @@ void Engine::Start(GenerationJob spec) {
   job->spec = std::move(spec);
   Job* j = job.get();
   jobs_.push_back(std::move(job));
+  j->reserved = Reserved(j->spec);
+  if (j->spec.vote) {
+    j->vote = std::make_unique<VoteRun>(tokenizer_, j->spec.prompt, *j->spec.vote, j->spec.seed, j->spec.max_tokens);
+    StartVoteBatch(*j);
+    return;
+  }
   for (int i = 0; i < j->spec.n; ++i) {
     auto c = std::make_unique<Choice>(j->spec.stop);
     c->job = j;
@@ -134,6 +150,23 @@ void Engine::Start(GenerationJob spec) {
     by_sequence_[cp->sequence] = cp;
     ++j->open;
   }
+}
+
+// The vote's next batch; when it has stopped, its answer.
+void Engine::StartVoteBatch(Job& job) {
+  std::vector<int> ids;
+  try {
+    ids = job.vote->StartBatch(scheduler_);
+  } catch (const Error& e) {  // checked by the handler before; a bug if it happens
+    job.spec.channel->Fail(e.what());
+    job.cancel_sent = true;
+    return;
+  }
+  for (int id : ids) vote_of_sequence_[id] = &job;
+  job.open += static_cast<int>(ids.size());
+  if (!ids.empty()) return;
+  metrics_.CountVote();  // before the answer: a client that has it sees the vote counted
+  job.spec.channel->Push(MakeVoteOut(job.vote->strategy(), tokenizer_, job.spec.vote->name, job.spec.records));
 }
 
 void Engine::OnToken(Choice& c, const TokenEvent& ev) {
@@ -164,12 +197,21 @@ void Engine::CancelGone() {
   for (auto& job : jobs_) {
     if (job->cancel_sent || !job->spec.channel->cancelled()) continue;
     for (auto& c : job->choices) scheduler_.Cancel(c->sequence);
+    if (job->vote) {
+      for (int id : job->vote->running()) scheduler_.Cancel(id);
+    }
     job->cancel_sent = true;
   }
 }
 
 void Engine::Collect() {
   for (std::unique_ptr<Sequence>& s : scheduler_.TakeFinished()) {
+    if (auto v = vote_of_sequence_.find(s->id()); v != vote_of_sequence_.end()) {
+      Job& job = *v->second;
+      vote_of_sequence_.erase(v);
+      CollectVote(job, std::move(s));
+      continue;
+    }
     auto it = by_sequence_.find(s->id());
     if (it == by_sequence_.end()) continue;
     Choice& c = *it->second;
@@ -185,17 +227,31 @@ void Engine::Collect() {
     --c.job->open;
     Release(1);
   }
-  std::erase_if(jobs_, [](const std::unique_ptr<Job>& j) { return j->open == 0; });
+  std::erase_if(jobs_, [this](const std::unique_ptr<Job>& j) {
+    if (j->open > 0) return false;
+    if (j->vote) Release(j->reserved);  // a vote's places are held until it ends
+    return true;
+  });
+}
+
+// A vote trace finished. A cancelled vote only waits for its batch to leave.
+void Engine::CollectVote(Job& job, std::unique_ptr<Sequence> s) {
+  const GenerationResult& r = s->result();
+  metrics_.CountCompletion(static_cast<int>(r.tokens.size()), r.state_counts);
+  --job.open;
+  if (job.cancel_sent) return;
+  if (job.vote->Finish(std::move(s))) StartVoteBatch(job);
 }
 
 void Engine::FailAll(const std::string& message) {
   for (auto& job : jobs_) {
     job->spec.channel->Fail(message);
-    Release(job->open);
+    Release(job->vote ? job->reserved : job->open);
   }
   scheduler_.Clear();
   jobs_.clear();
   by_sequence_.clear();
+  vote_of_sequence_.clear();
   std::vector<GenerationJob> rest;
   {
     std::lock_guard<std::mutex> lock(mu_);
@@ -204,7 +260,7 @@ void Engine::FailAll(const std::string& message) {
   }
   for (GenerationJob& j : rest) {
     j.channel->Fail(message);
-    Release(j.n);
+    Release(Reserved(j));
   }
 }
 

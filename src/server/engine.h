@@ -13,6 +13,14 @@
 // scheduler runs at most `parallel` sequences per step; the others wait in
 // id order. A job whose channel is cancelled (its client went away) has its
 // sequences cancelled before the next step, which frees their caches.
+//
+// Sampler vote: a job with a vote profile is one VoteRun (runtime/vote_run.h)
+// whose traces are sequences of the same scheduler: each batch the strategy
+// proposes is added between steps, and when the batch's last sequence
+// finishes the next one starts. It holds max(1, budget.batch) places of the
+// admission count for its whole life. Nothing is sent until the vote is
+// decided; then one VoteOut (vote_summary.h). A cancelled vote cancels the
+// batch in flight and starts no other.
 #pragma once
 
 #include <condition_variable>
@@ -24,6 +32,7 @@
 #include <thread>
 #include <vector>
 
+#include "decoding/vote_profile.h"
 #include "runtime/scheduler.h"
 #include "sampling/policy.h"
 #include "server/channel.h"
@@ -51,7 +60,8 @@ struct GenerationJob {
   int n = 1;              // choices; choice i uses seed + i
   int max_tokens = 16;    // already clamped to the context
   uint64_t seed = 0;
-  std::shared_ptr<const Policy> policy;
+  std::shared_ptr<const Policy> policy;        // null for a vote
+  std::shared_ptr<const VoteProfile> vote;     // sampler vote (then n is 1)
   std::vector<std::string> stop;
   int top_logprobs = 0;   // alternatives per token
   bool records = false;   // trace records (TokenOut::record)
@@ -65,8 +75,8 @@ class Engine {
   Engine(const Engine&) = delete;
   Engine& operator=(const Engine&) = delete;
 
-  // Throws ApiError: 503 when the queue is full, 400 for more choices than
-  // the server ever admits.
+  // Throws ApiError: 503 when the queue is full, 400 for more choices (or a
+  // vote batch larger) than the server ever admits.
   void Submit(GenerationJob job);
   int context() const { return options_.context; }
 
@@ -76,8 +86,10 @@ class Engine {
 
   void Loop();
   void Start(GenerationJob job);
+  void StartVoteBatch(Job& job);
   void CancelGone();
   void Collect();
+  void CollectVote(Job& job, std::unique_ptr<Sequence> s);
   void FailAll(const std::string& message);
   void Release(int sequences);
   void OnToken(Choice& c, const TokenEvent& ev);
@@ -101,6 +113,7 @@ class Engine {
   // The engine thread's own state.
   std::vector<std::unique_ptr<Job>> jobs_;
   std::map<int, Choice*> by_sequence_;
+  std::map<int, Job*> vote_of_sequence_;  // a running vote trace's job
   std::thread thread_;
 };
 

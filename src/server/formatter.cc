@@ -102,7 +102,34 @@ json CompletionFormatter::StreamChoice(int index, const std::string& text, const
   return c;
 }
 
+// A vote's answer, streamed once decided: the chosen trace's whole text in
+// one chunk (with its logprobs and records), then the end with the vote.
+std::vector<json> CompletionFormatter::VoteChunks(const VoteOut& v) {
+  ChoiceAcc& acc = Acc(0);
+  ChoiceAcc one;
+  one.logprobs = EmptyLogprobs();
+  std::string text;
+  for (const TokenOut& t : v.tokens) {
+    if (logprobs_) AppendLogprob(one, t, acc.text.size() + text.size());
+    if (records_) one.records.push_back(t.record);
+    text += t.text;
+  }
+  json content = Envelope(true);
+  content["choices"] = json::array({StreamChoice(0, text, nullptr)});
+  if (logprobs_) content["choices"][0]["logprobs"] = one.logprobs;
+  if (records_) content["choices"][0]["entropix"] = one.records;
+  completion_tokens_ += v.completion_tokens;
+  json end = Envelope(true);
+  json c = {{"index", 0}, {"finish_reason", v.finish_reason}, {"logprobs", nullptr}};
+  if (chat_) c["delta"] = json::object();
+  else c["text"] = "";
+  if (!v.vote.is_null()) c["vote"] = v.vote;
+  end["choices"] = json::array({c});
+  return {content, end};
+}
+
 std::vector<json> CompletionFormatter::Chunks(const StreamEvent& event) {
+  if (const auto* v = std::get_if<VoteOut>(&event)) return VoteChunks(*v);
   json chunk = Envelope(true);
   if (const auto* t = std::get_if<TokenOut>(&event)) {
     chunk["choices"] = json::array({StreamChoice(t->choice, t->text, t)});
@@ -133,6 +160,10 @@ void CompletionFormatter::Add(const StreamEvent& event) {
     if (logprobs_) AppendLogprob(acc, *t, acc.text.size());
     if (records_) acc.records.push_back(t->record);
     acc.text += t->text;
+  } else if (const auto* v = std::get_if<VoteOut>(&event)) {
+    for (const TokenOut& t : v->tokens) Add(t);
+    Add(ChoiceEnd{0, v->finish_reason, v->completion_tokens});
+    Acc(0).vote = v->vote;
   } else if (const auto* x = std::get_if<TextOut>(&event)) {
     Acc(x->choice).text += x->text;
   } else {
@@ -152,6 +183,7 @@ json CompletionFormatter::Response() const {
     else c["text"] = acc.text;
     if (logprobs_) c["logprobs"] = acc.logprobs;
     if (records_) c["entropix"] = acc.records;
+    if (!acc.vote.is_null()) c["vote"] = acc.vote;
     out["choices"].push_back(c);
   }
   out["usage"] = Usage();

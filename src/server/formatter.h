@@ -9,6 +9,13 @@
 //
 // Extension: with "entropix": true each choice (or chunk choice) carries
 // "entropix": [per-token trace records].
+//
+// Sampler vote (one VoteOut event): whole, the chosen trace's text, its
+// finish_reason and usage.completion_tokens = the forward tokens of ALL
+// traces; with "entropix", the choice's "vote" object (vote_summary.h).
+// Streamed, nothing comes before the vote is decided; then one chunk with
+// the chosen trace's whole text (logprobs, records) and one with the
+// finish_reason (and "vote").
 #pragma once
 
 #include <nlohmann/json.hpp>
@@ -44,6 +51,7 @@ class CompletionFormatter {
     nlohmann::json logprobs;  // chat: content array; completions: the four arrays
     nlohmann::json records = nlohmann::json::array();
     std::string finish_reason;
+    nlohmann::json vote;   // sampler vote with the extension: the vote summary
     bool started = false;  // streaming: the role was sent
   };
   nlohmann::json Envelope(bool chunk) const;
@@ -51,6 +59,7 @@ class CompletionFormatter {
   nlohmann::json EmptyLogprobs() const;
   void AppendLogprob(ChoiceAcc& acc, const TokenOut& t, size_t text_offset) const;
   nlohmann::json StreamChoice(int index, const std::string& text, const TokenOut* token);
+  std::vector<nlohmann::json> VoteChunks(const VoteOut& v);
   ChoiceAcc& Acc(int choice);
 
   bool chat_;

@@ -6,6 +6,7 @@
 
 #include "core/error.h"
 #include "server/api_error.h"
+#include "server/connection_probe.h"
 #include "server/formatter.h"
 #include "server/job_builder.h"
 #include "server/request.h"
@@ -50,12 +51,18 @@ bool WriteSse(httplib::DataSink& sink, const std::string& data) {
 }
 
 // The SSE body: one chunk per event, the usage chunk, "data: [DONE]". A
-// failed write (the client is gone) cancels the request's sequences.
-void Stream(httplib::Response& res, std::shared_ptr<Channel> channel, std::shared_ptr<CompletionFormatter> fmt) {
+// client that hangs up (a failed write, or the probe between events: a vote
+// writes nothing for a while) cancels the request's sequences.
+void Stream(httplib::Response& res, std::shared_ptr<Channel> channel, std::shared_ptr<CompletionFormatter> fmt,
+            ConnectionProbe probe) {
   res.set_header("Cache-Control", "no-cache");
   res.set_chunked_content_provider(
       "text/event-stream",
-      [channel, fmt](size_t, httplib::DataSink& sink) {
+      [channel, fmt, probe](size_t, httplib::DataSink& sink) {
+        if (probe.PeerGone()) {
+          channel->Cancel();
+          return false;
+        }
         bool finished = false;
         for (const StreamEvent& e : channel->Wait(kPoll, &finished)) {
           for (const json& chunk : fmt->Chunks(e)) {
@@ -80,10 +87,16 @@ void Stream(httplib::Response& res, std::shared_ptr<Channel> channel, std::share
       });
 }
 
-json WaitWhole(Channel& channel, CompletionFormatter& fmt) {
+// A whole answer. The client is probed between waits, so a hang-up cancels
+// the generation within about one poll (a step or two), not at the write.
+json WaitWhole(Channel& channel, CompletionFormatter& fmt, const ConnectionProbe& probe) {
   bool finished = false;
   while (!finished) {
-    for (const StreamEvent& e : channel.Wait(std::chrono::seconds(1), &finished)) fmt.Add(e);
+    for (const StreamEvent& e : channel.Wait(kPoll, &finished)) fmt.Add(e);
+    if (!finished && probe.PeerGone()) {
+      channel.Cancel();
+      throw ApiError(499, "invalid_request_error", "the client closed the connection", "", "client_closed");
+    }
   }
   if (const std::string err = channel.error(); !err.empty()) throw ApiError(500, "server_error", err);
   return fmt.Response();
@@ -224,11 +237,12 @@ void HttpServer::HandleCompletion(const httplib::Request& req, httplib::Response
     auto fmt = std::make_shared<CompletionFormatter>(r, model_ids_.front(), b.prompt_tokens);
     engine_->Submit(std::move(b.job));
     metrics_.CountPromptTokens(b.prompt_tokens);
+    const ConnectionProbe probe(req.local_port, req.remote_port);
     if (r.stream) {
       res.status = 200;
-      Stream(res, channel, fmt);
+      Stream(res, channel, fmt, probe);
     } else {
-      SendJson(res, 200, WaitWhole(*channel, *fmt));
+      SendJson(res, 200, WaitWhole(*channel, *fmt, probe));
     }
   } catch (const ApiError& e) {
     SendError(res, e);

@@ -11,8 +11,10 @@
 // Every error is OpenAI-shaped JSON (api_error.h). With an API key, /v1/*
 // needs "Authorization: Bearer KEY" (401 otherwise); /health, /metrics and
 // / are open. Bodies over max_body bytes get 413; a full queue 503 with
-// Retry-After. A streaming client that disconnects has its sequences
-// cancelled at the engine's next step.
+// Retry-After. A client that disconnects, streaming or not, has its
+// sequences cancelled at the engine's next step: a failed write, or the
+// connection probe (connection_probe.h) every 50 ms while waiting; such a
+// request counts as status 499 in /metrics.
 //
 // Lifecycle: Start() binds and serves (/health answers 503); SetModel()
 // makes the server ready; Stop() ends serving.

@@ -1,5 +1,7 @@
 #include "server/job_builder.h"
 
+#include <algorithm>
+#include <optional>
 #include <random>
 
 #include "core/error.h"
@@ -7,6 +9,7 @@
 #include "runtime/input_checks.h"
 #include "runtime/policy_factory.h"
 #include "runtime/prompt.h"
+#include "runtime/vote_profiles.h"
 #include "sampling/profile.h"
 #include "server/api_error.h"
 #include "tokenizer/tokenizer.h"
@@ -61,9 +64,7 @@ void CheckFits(const CompletionRequest& r, size_t prompt_tokens, int context) {
 std::shared_ptr<const Policy> RequestPolicy(const CompletionRequest& r, const Model& model,
                                             const Tokenizer& tokenizer) {
   const std::string sampler = SamplerOf(r);
-  if (sampler == "vote") {
-    BadRequest("sampler", "sampler vote is not served yet; use `entropix run --sampler vote`", "unsupported");
-  }
+  if (sampler == "vote") BadRequest("sampler", "sampler vote has no single policy");  // BuildJob's bug if reached
   PolicyConfig c;
   const std::string profile =
       r.profile.empty() ? DefaultProfileFor(model.config().name, model.config().vocab_size) : r.profile;
@@ -88,6 +89,22 @@ std::shared_ptr<const Policy> RequestPolicy(const CompletionRequest& r, const Mo
   return MakePolicy(c, &tokenizer);
 }
 
+VoteProfile RequestVoteProfile(const CompletionRequest& r) {
+  if (!r.profile_json.empty()) {
+    try {
+      return ParseVoteProfile(r.profile_json, "the request's profile");
+    } catch (const Error& e) {
+      BadRequest("profile", e.what());
+    }
+  }
+  const std::string name = r.profile.empty() ? kDefaultVoteProfile : r.profile;
+  if (std::optional<VoteProfile> p = BuiltinVoteProfile(name)) return *p;
+  std::string names;
+  for (const std::string& n : BuiltinVoteProfileNames()) names += (names.empty() ? "" : ", ") + n;
+  BadRequest("profile", "unknown vote profile '" + name + "' (built-in vote profiles: " + names +
+                            "; or send the profile as a JSON object)");
+}
+
 BuiltJob BuildJob(const CompletionRequest& r, const Model& model, const Tokenizer& tokenizer, int context) {
   BuiltJob b;
   b.job.prompt = EncodePrompt(r, model, tokenizer);
@@ -102,7 +119,13 @@ BuiltJob BuildJob(const CompletionRequest& r, const Model& model, const Tokenize
     std::random_device rd;
     b.job.seed = (static_cast<uint64_t>(rd()) << 32) | rd();
   }
-  b.job.policy = RequestPolicy(r, model, tokenizer);
+  if (SamplerOf(r) == "vote") {
+    // As `run --sampler vote`: a trace's cache holds prompt + max_tokens + 1 positions.
+    b.job.max_tokens = std::max(1, std::min(b.job.max_tokens, room - 1));
+    b.job.vote = std::make_shared<const VoteProfile>(RequestVoteProfile(r));
+  } else {
+    b.job.policy = RequestPolicy(r, model, tokenizer);
+  }
   b.job.stop = r.stop;
   b.job.top_logprobs = r.logprobs ? r.top_logprobs : 0;
   b.job.records = r.entropix;

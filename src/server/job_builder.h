@@ -19,13 +19,18 @@ struct BuiltJob {
 };
 
 // Throws ApiError: 400 for a prompt that is empty or does not fit the
-// context (with both token counts), for sampler vote (not served yet) and for
-// temperature 0 with sampler entropix.
+// context (with both token counts), for an unknown or invalid vote profile
+// and for temperature 0 with sampler entropix.
 BuiltJob BuildJob(const CompletionRequest& r, const Model& model, const Tokenizer& tokenizer, int context);
 
 // The sampling policy a request asks for (sampler, profile, temperature, top_p):
 //   sampler unset: greedy at temperature 0, plain sampling when temperature
-//   or top_p is given, else entropix (the CLI's default).
+//   or top_p is given, else entropix (the CLI's default). Not for sampler
+//   vote, whose traces choose by their own rules.
 std::shared_ptr<const Policy> RequestPolicy(const CompletionRequest& r, const Model& model, const Tokenizer& tokenizer);
+
+// Sampler vote's profile: a built-in vote profile by name (never a file on
+// the server), or the request's inline profile object.
+VoteProfile RequestVoteProfile(const CompletionRequest& r);
 
 }  // namespace entropix::server

@@ -171,14 +171,42 @@ std::string ReadSampler(const json& v) {
   return s;
 }
 
-std::string ReadProfile(const json& v) {
-  const std::string name = ReadString(v, "profile");
-  if (!HasBuiltinProfile(name)) {
+// A name, or (sampler vote) an inline vote profile object; which names are
+// known depends on the sampler (CheckProfile).
+void ReadProfile(const json& v, CompletionRequest& r) {
+  if (v.is_object()) {
+    r.profile_json = v.dump();
+  } else {
+    r.profile = ReadString(v, "profile");
+  }
+}
+
+void CheckProfile(const CompletionRequest& r) {
+  if (r.sampler == "vote") return;  // vote profiles are the server's to resolve (job_builder.h)
+  if (!r.profile_json.empty()) {
+    BadRequest("profile", "an inline profile object is only accepted with sampler vote; name a built-in profile");
+  }
+  if (!r.profile.empty() && !HasBuiltinProfile(r.profile)) {
     std::string names;
     for (const std::string& n : BuiltinProfileNames()) names += (names.empty() ? "" : ", ") + n;
-    BadRequest("profile", "unknown profile '" + name + "' (built-in profiles: " + names + ")");
+    BadRequest("profile", "unknown profile '" + r.profile + "' (built-in profiles: " + names + ")");
   }
-  return name;
+}
+
+// Sampler vote returns one answer chosen among traces that each decode by
+// the vote profile's rules: options that would need per-trace sampling
+// settings, several answers, alternatives per token or cut text are refused.
+void CheckVote(const CompletionRequest& r) {
+  if (r.sampler != "vote") return;
+  auto refuse = [](const std::string& field, const std::string& why) {
+    BadRequest(field, field + " is not supported with sampler vote: " + why);
+  };
+  if (r.n != 1) refuse("n", "the vote returns one answer (send n = 1)");
+  if (!r.stop.empty()) refuse("stop", "its traces run to the end of generation or max_tokens");
+  if (r.top_logprobs > 0) refuse(r.endpoint == Endpoint::kChat ? "top_logprobs" : "logprobs",
+                                 "its traces keep no alternatives (logprobs alone, or logprobs 0, is served)");
+  if (r.temperature) refuse("temperature", "the vote profile's \"sample\" settings apply");
+  if (r.top_p) refuse("top_p", "the vote profile's \"sample\" settings apply");
 }
 
 // OpenAI fields we do not implement, accepted at their neutral value only.
@@ -216,7 +244,7 @@ bool ReadCommonField(const std::string& k, const json& v, CompletionRequest& r) 
   else if (k == "stream") r.stream = ReadBool(v, k);
   else if (k == "stream_options") r.include_usage = ReadStreamOptions(v);
   else if (k == "sampler") r.sampler = ReadSampler(v);
-  else if (k == "profile") r.profile = ReadProfile(v);
+  else if (k == "profile") ReadProfile(v, r);
   else if (k == "entropix") r.entropix = ReadBool(v, k);
   else return ReadNeutralField(k, v);
   return true;
@@ -254,6 +282,8 @@ void CheckComplete(const json& body, const CompletionRequest& r) {
   if (body.contains("stream_options") && !body["stream_options"].is_null() && !r.stream) {
     BadRequest("stream_options", "stream_options is only allowed when stream is true");
   }
+  CheckProfile(r);
+  CheckVote(r);
 }
 
 }  // namespace

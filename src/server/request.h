@@ -44,7 +44,12 @@ struct CompletionRequest {
   int top_logprobs = 0;        // alternatives per token, 0..kMaxTopLogprobs
   // Extensions.
   std::string sampler;  // greedy | sample | entropix | vote; "" = the server's default
-  std::string profile;  // a built-in entropix profile name; "" = the model's default
+  // sampler vote: a built-in vote profile name ("" = vote-default), or
+  // profile_json, an inline vote profile object (entropix-vote-profile/1,
+  // checked by the server); other samplers: a built-in entropix profile
+  // name ("" = the model's default).
+  std::string profile;
+  std::string profile_json;
   bool entropix = false;  // per-token records (the CLI trace's fields) in the response
 };
 

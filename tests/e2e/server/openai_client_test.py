@@ -1,8 +1,10 @@
 """End-to-end tests of `entropix serve` with the official `openai` client.
 
-Starts the server on 127.0.0.1 on a free port (twice: stories260K with an
-API key and 4 slots; stories260K with 1 slot + 1 queued for the overload
-test) and drives it. Every check names what it expects; the first failure
+Starts the server on 127.0.0.1 on a free port (stories260K with an API key
+and 4 slots; stories260K with 1 slot + 1 queued for the overload test;
+SmolLM2, when cached, for the hang-ups: streaming, non-streaming and a vote)
+and drives it; sampler vote is compared with `entropix run --sampler vote -q`.
+Every check names what it expects; the first failure
 ends the run with exit code 1.
 
     python openai_client_test.py ENTROPIX_BINARY STORIES_GGUF
@@ -164,6 +166,46 @@ def test_logprobs_n_extensions(s, client, model):
     check(r.choices[0].finish_reason in ("stop", "length"), "extension: sampler greedy")
 
 
+VOTE_PROFILE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "vote_always_fork.json")
+
+
+def test_vote(s, client, model, binary, stories):
+    """sampler vote with a profile that always forks: the chosen text is what
+    `entropix run --sampler vote -q` prints for the same seed and profile."""
+    with open(VOTE_PROFILE) as f:
+        profile = json.load(f)
+    run = subprocess.run([binary, "run", "-m", stories, "-p", "Once upon a time", "-n", "24", "-s", "5", "-t", "1",
+                          "--sampler", "vote", "--vote-profile", VOTE_PROFILE, "-q"],
+                         capture_output=True, text=True, timeout=120)
+    check(run.returncode == 0 and run.stdout.endswith("\n"), f"run --sampler vote -q works ({run.stderr[-200:]})")
+    expected = run.stdout[:-1]  # -q: the chosen trace's text and a newline
+    votes = s.metric("entropix_votes_total")
+    kw = dict(model=model, messages=[{"role": "user", "content": "Once upon a time"}], max_tokens=24, seed=5,
+              extra_body={"sampler": "vote", "profile": profile, "entropix": True})
+    r = client.chat.completions.create(**kw)
+    c = r.choices[0]
+    check(c.message.content == expected, f"vote: the chosen text equals run's ({c.message.content!r} vs {expected!r})")
+    vote = c.model_extra["vote"]
+    check(len(vote["traces"]) == 4 and vote["stop_reason"] == "max_traces" and
+          any(t["parent"] is not None for t in vote["traces"]), "vote: 4 traces, forks among them, stop max_traces")
+    chosen = vote["traces"][vote["chosen_trace"]]
+    check(chosen["text"] == expected and c.finish_reason in ("stop", "length"), "vote: the chosen trace is the answer")
+    check({"id", "parent", "fork_position", "fork_token", "answer", "confidence", "weight", "stop"} <= set(chosen),
+          "vote: each trace has its fork, answer, confidence, weight and stop reason")
+    check(r.usage.completion_tokens == vote["forward_tokens"] == sum(t["forward_tokens"] for t in vote["traces"])
+          and r.usage.completion_tokens > len(c.model_extra["entropix"]),
+          f"vote: usage counts the forward tokens of all traces ({r.usage.completion_tokens})")
+    text, _, chunks = stream_text(client, stream_options={"include_usage": True}, **kw)
+    contents = [ch for ch in chunks if ch.choices and ch.choices[0].delta.content]
+    ends = [ch for ch in chunks if ch.choices and ch.choices[0].finish_reason]
+    check(text == expected and len(contents) == 1, "vote stream: the chosen text in one chunk, once decided")
+    check(len(ends) == 1 and ends[0].choices[0].model_extra["vote"]["chosen_trace"] == vote["chosen_trace"],
+          "vote stream: the vote in the final chunk")
+    check(chunks[-1].usage.completion_tokens == r.usage.completion_tokens, "vote stream: the same usage")
+    check(s.metric("entropix_votes_total") == votes + 2, "/metrics counts the votes")
+    expect_status(lambda: client.chat.completions.create(n=2, **kw), openai.BadRequestError, 400, "vote with n = 2")
+
+
 def test_concurrent_equals_sequential(s, client, model):
     reqs = [dict(model=model, messages=[{"role": "user", "content": p}], max_tokens=24, seed=10 + i,
                  temperature=1.0, logprobs=True)
@@ -277,7 +319,38 @@ def test_disconnect_frees(binary):
     s.assert_clean()
     generated = s.metric("entropix_completion_tokens_total") - before
     check(generated < 800, f"a client that hangs up mid-stream stops its generation ({generated:.0f} of 800 tokens)")
+    hang_up(s, model, {"max_tokens": 800, "temperature": 1.0, "seed": 1}, 800, "a non-streaming request")
+    with open(VOTE_PROFILE) as f:
+        profile = json.load(f)
+    votes = s.metric("entropix_votes_total")
+    hang_up(s, model, {"max_tokens": 400, "seed": 1, "sampler": "vote", "profile": profile, "stream": True}, 400,
+            "a streaming vote (nothing is written before the vote is decided)")
+    check(s.metric("entropix_votes_total") == votes, "the hung-up vote was not counted as decided")
     s.stop()
+
+
+def hang_up(s, model, fields, max_tokens, what):
+    """Sends a request, waits until it is generating, closes the connection
+    without reading: its sequences are freed within a step or two, far below
+    max_tokens (the hang-up is noticed while generating, not at the write)."""
+    before = s.metric("entropix_completion_tokens_total")
+    c = http.client.HTTPConnection("127.0.0.1", s.port, timeout=30)
+    c.request("POST", "/v1/chat/completions", json.dumps(
+        {"model": model, "messages": [{"role": "user", "content": "Write a long story about a dragon."}], **fields}),
+        {"Content-Type": "application/json"})
+    for _ in range(200):
+        if s.metric("entropix_active_sequences") > 0:
+            break
+        time.sleep(0.02)
+    check(s.metric("entropix_active_sequences") > 0, f"{what}: it is generating")
+    time.sleep(0.3)
+    t0 = time.time()
+    c.sock.close()
+    c.close()
+    s.assert_clean()
+    generated = s.metric("entropix_completion_tokens_total") - before
+    check(generated < max_tokens / 4, f"{what}: a client that hangs up frees its sequences in "
+                                      f"{time.time() - t0:.2f}s after {generated:.0f} of {max_tokens} tokens")
 
 
 def main():
@@ -290,6 +363,7 @@ def main():
         check(len(models) == 1 and models[0].id == "stories260K", "/v1/models lists the served model")
         test_basics(s, client, models[0].id)
         test_logprobs_n_extensions(s, client, models[0].id)
+        test_vote(s, client, models[0].id, binary, stories)
         test_concurrent_equals_sequential(s, client, models[0].id)
         test_negative(s, client, models[0].id)
         s.assert_clean()

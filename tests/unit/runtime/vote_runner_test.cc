@@ -4,7 +4,7 @@
 // (checked against an independent Session::Feed of the same tokens); forks
 // run together in one batch give exactly what each gives alone, in fewer
 // scheduler steps; results do not depend on the thread count, and neither
-// does a whole vote.
+// does a whole vote. VoteRun on a shared scheduler equals the host.
 #include <gtest/gtest.h>
 
 #include <string>
@@ -13,6 +13,7 @@
 #include "decoding/trace_host.h"
 #include "decoding/vote_strategy.h"
 #include "runtime/session.h"
+#include "runtime/vote_run.h"
 #include "runtime/vote_runner.h"
 #include "sampling/metrics.h"
 #include "test_models.h"
@@ -179,6 +180,40 @@ TEST(SchedulerTraceHost, VoteIsDeterministicAcrossThreadCounts) {
   int started = 0;  // the greedy trace and three forks (max_traces 4)
   for (const std::string& e : a) started += e.find("\"trace_started\"") != std::string::npos;
   EXPECT_EQ(started, 4);
+}
+
+// VoteRun: the same vote with its traces on a scheduler shared with an
+// unrelated sequence, driven step by step as the server's engine does,
+// gives the events of RunVote on a host of its own.
+TEST(VoteRun, OnASharedSchedulerEqualsTheHost) {
+  const std::vector<std::string> expected = VoteEvents(1);
+  ThreadPool pool(1);
+  Scheduler scheduler(*Stories().model, Stories().tokenizer.get(), pool, SchedulerOptions{256, 32, 4});
+  GenerateOptions other;
+  other.max_tokens = 60;
+  const int stranger = scheduler.Add(Stories().tokenizer->Encode("The cat", true, false), other);
+  VoteProfile p;
+  p.gate.trace_confidence = 1e9;
+  p.budget.max_traces = 4;
+  p.budget.batch = 3;
+  VoteRun v(*Stories().tokenizer, Prompt(), p, 42, kMaxTokens);
+  std::vector<int> started = v.StartBatch(scheduler);
+  int batches = 1;
+  while (!v.stopped()) {
+    ASSERT_GT(scheduler.Step(), 0);
+    for (std::unique_ptr<Sequence>& s : scheduler.TakeFinished()) {
+      if (s->id() == stranger || !v.Owns(s->id())) continue;
+      if (v.Finish(std::move(s))) {
+        started = v.StartBatch(scheduler);
+        batches += !started.empty();
+      }
+    }
+  }
+  std::vector<std::string> got;
+  for (const VoteEvent& e : v.strategy().events()) got.push_back(VoteEventToJson(e));
+  EXPECT_EQ(got, expected);
+  EXPECT_EQ(batches, 2);  // greedy, then three forks together
+  EXPECT_TRUE(v.running().empty());
 }
 
 }  // namespace

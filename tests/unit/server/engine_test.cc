@@ -6,12 +6,16 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "../runtime/test_models.h"
+#include "decoding/answer_hook.h"
+#include "decoding/trace_host.h"
 #include "runtime/policy_factory.h"
+#include "runtime/vote_runner.h"
 #include "server/api_error.h"
 #include "server/job_builder.h"
 #include "server/request.h"
@@ -26,6 +30,7 @@ struct Answer {
   std::vector<std::vector<int32_t>> tokens;  // per choice
   std::vector<std::string> text;
   std::vector<std::string> finish;
+  std::optional<VoteOut> vote;  // sampler vote
 };
 
 GenerationJob Job(const test_models::Loaded& m, const std::string& body, int context = 256) {
@@ -46,6 +51,13 @@ Answer Drain(Channel& ch, int n) {
         a.text[t->choice] += t->text;
       } else if (const auto* x = std::get_if<TextOut>(&e)) {
         a.text[x->choice] += x->text;
+      } else if (const auto* v = std::get_if<VoteOut>(&e)) {
+        for (const TokenOut& t : v->tokens) {
+          a.tokens[0].push_back(t.token);
+          a.text[0] += t.text;
+        }
+        a.finish[0] = v->finish_reason;
+        a.vote = *v;
       } else {
         const auto& end = std::get<ChoiceEnd>(e);
         a.finish[end.choice] = end.finish_reason;
@@ -164,6 +176,94 @@ TEST(EngineTest, StopStringCutsTheText) {
   EXPECT_EQ(a.finish[0], "stop");
 }
 
+// An inline vote profile that always forks (as tests/e2e/vote_always_fork.json).
+constexpr const char* kAlwaysFork =
+    R"({"format":"entropix-vote-profile/1","name":"always-fork","gate":{"trace_confidence":1e9},)"
+    R"("budget":{"max_traces":4,"batch":3}})";
+
+std::string VoteBody(int seed, int max_tokens, bool records = true) {
+  return R"({"model":"m","prompt":"Once upon a time","sampler":"vote","seed":)" + std::to_string(seed) +
+         R"(,"max_tokens":)" + std::to_string(max_tokens) + R"(,"entropix":)" + (records ? "true" : "false") +
+         R"(,"profile":)" + kAlwaysFork + "}";
+}
+
+// A vote served among other requests gives what `run --sampler vote`'s host
+// gives alone: the chosen trace, its text, and all traces' forward tokens.
+TEST(EngineTest, VoteAmongOtherRequestsEqualsTheCliHost) {
+  const auto m = Load(StoriesPath());
+  const GenerationJob spec = Job(m, VoteBody(5, 24));
+  ThreadPool pool(1);
+  VoteHostOptions ho;
+  ho.max_tokens = spec.max_tokens;
+  SchedulerTraceHost host(*m.model, *m.tokenizer, pool, spec.prompt, ho);
+  VoteStrategy strategy(*spec.vote, MathAnswerHook(spec.vote->answer_require_marker), spec.seed);
+  const VoteOutcome& o = RunVote(strategy, host);
+  std::string expected;
+  for (const std::string& p : strategy.trace(o.chosen_trace).pieces) expected += p;
+
+  Metrics metrics;
+  Engine engine(*m.model, *m.tokenizer, EngineOptions{4, 8, 256, 1, 32}, metrics);
+  GenerationJob other = Job(m, Body(1, "sample", 40));
+  GenerationJob vote = Job(m, VoteBody(5, 24));
+  auto cho = other.channel, chv = vote.channel;
+  engine.Submit(std::move(other));
+  engine.Submit(std::move(vote));
+  const Answer a = Drain(*chv, 1);
+  Drain(*cho, 1);
+  ASSERT_TRUE(a.vote.has_value());
+  EXPECT_EQ(a.text[0], expected);
+  EXPECT_EQ(a.tokens[0], strategy.trace(o.chosen_trace).tokens);
+  EXPECT_EQ(a.vote->completion_tokens, o.forward_tokens);
+  const nlohmann::json& v = a.vote->vote;
+  EXPECT_EQ(v["chosen_trace"], o.chosen_trace);
+  EXPECT_EQ(v["stop_reason"], "max_traces");
+  ASSERT_EQ(v["traces"].size(), 4u);
+  EXPECT_TRUE(v["traces"][0]["parent"].is_null());
+  EXPECT_EQ(v["traces"][1]["parent"], 0);
+  EXPECT_EQ(v["traces"][v["chosen_trace"].get<int>()]["text"], expected);
+  int64_t forward = 0;
+  for (const auto& t : v["traces"]) forward += t["forward_tokens"].get<int64_t>();
+  EXPECT_EQ(forward, o.forward_tokens);
+  EXPECT_EQ(a.vote->tokens.back().record["trace"], o.chosen_trace);
+  EXPECT_NE(metrics.Render().find("entropix_votes_total 1"), std::string::npos);
+}
+
+// A vote whose client is gone cancels its traces and starts no more; its
+// places in the queue come back.
+TEST(EngineTest, CancelledVoteFreesItsTraces) {
+  const auto m = Load(StoriesPath());
+  Metrics metrics;
+  Engine engine(*m.model, *m.tokenizer, EngineOptions{2, 1, 256, 1, 32}, metrics);
+  GenerationJob vote = Job(m, VoteBody(3, 200));
+  auto ch = vote.channel;
+  engine.Submit(std::move(vote));  // holds 3 places (budget.batch) of 3
+  EXPECT_THROW(engine.Submit(Job(m, Body(1, "greedy", 4))), ApiError);
+  ch->Cancel();
+  for (int i = 0; i < 300 && metrics.active_sequences() != 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  bool finished = false;
+  EXPECT_TRUE(ch->Wait(std::chrono::milliseconds(10), &finished).empty());  // no answer for a cancelled vote
+  std::shared_ptr<Channel> cha;
+  for (int i = 0; i < 300 && !cha; ++i) {  // the vote's places are released when its last trace has left
+    GenerationJob after = Job(m, Body(2, "greedy", 4));
+    auto ch_after = after.channel;
+    try {
+      engine.Submit(std::move(after));
+      cha = ch_after;
+    } catch (const ApiError&) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+  }
+  ASSERT_NE(cha, nullptr) << "the cancelled vote's places never came back";
+  EXPECT_EQ(Drain(*cha, 1).tokens[0].size(), 4u);
+  for (int i = 0; i < 100 && metrics.active_sequences() != 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_EQ(metrics.active_sequences(), 0);
+  EXPECT_NE(metrics.Render().find("entropix_votes_total 0"), std::string::npos);
+}
+
 TEST(JobBuilderTest, ContextLimitsAndClamp) {
   const auto m = Load(StoriesPath());
   std::string long_prompt;
@@ -178,8 +278,39 @@ TEST(JobBuilderTest, ContextLimitsAndClamp) {
   }
   const GenerationJob j = Job(m, R"({"model":"m","prompt":"Once","max_tokens":100000})", 64);
   EXPECT_EQ(j.max_tokens, 64 - static_cast<int>(j.prompt.size()));
-  EXPECT_THROW(Job(m, R"({"model":"m","prompt":"x","sampler":"vote"})"), ApiError);
   EXPECT_THROW(Job(m, R"({"model":"m","prompt":"x","sampler":"entropix","temperature":0})"), ApiError);
+}
+
+ApiError Refused(const test_models::Loaded& m, const std::string& body) {
+  try {
+    Job(m, body);
+  } catch (const ApiError& e) {
+    return e;
+  }
+  ADD_FAILURE() << "accepted: " << body;
+  return ApiError(0, "", "");
+}
+
+TEST(JobBuilderTest, VoteProfilesAndLimits) {
+  const auto m = Load(StoriesPath());
+  const GenerationJob d = Job(m, R"({"model":"m","prompt":"Once","sampler":"vote","max_tokens":100000})", 64);
+  ASSERT_NE(d.vote, nullptr);
+  EXPECT_EQ(d.vote->name, "vote-default");
+  EXPECT_EQ(d.policy, nullptr);
+  // As `run --sampler vote`: prompt + max_tokens + 1 positions fit the context.
+  EXPECT_EQ(d.max_tokens, 64 - static_cast<int>(d.prompt.size()) - 1);
+  EXPECT_EQ(Job(m, R"({"model":"m","prompt":"x","sampler":"vote","profile":"vote-cot"})").vote->name, "vote-cot");
+  const GenerationJob inline_profile = Job(m, R"({"model":"m","prompt":"x","sampler":"vote","profile":)"
+                                              R"({"format":"entropix-vote-profile/1","name":"mine","budget":{"batch":2}}})");
+  EXPECT_EQ(inline_profile.vote->name, "mine");
+  EXPECT_EQ(inline_profile.vote->budget.batch, 2);
+  // Names are built-ins only: a client never makes the server read a file.
+  for (const char* profile : {R"("nope")", R"("/etc/passwd")", R"("entropix-g2")",
+                              R"({"format":"entropix-vote-profile/1","budget":{"batch":"two"}})"}) {
+    const ApiError e = Refused(m, std::string(R"({"model":"m","prompt":"x","sampler":"vote","profile":)") + profile + "}");
+    EXPECT_EQ(e.status(), 400) << profile;
+    EXPECT_EQ(e.param(), "profile") << profile;
+  }
 }
 
 TEST(JobBuilderTest, ChatContentIsPlainTextEvenWithSpecialTokenTexts) {

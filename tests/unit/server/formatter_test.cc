@@ -66,6 +66,58 @@ TEST(FormatterTest, CompletionsWholeResponse) {
   EXPECT_EQ(r["usage"]["prompt_tokens"], 3);
 }
 
+VoteOut Vote() {
+  VoteOut v;
+  v.tokens = {Token(0, "a"), Token(0, "b")};
+  v.tokens[0].record = {{"trace", 0}};
+  v.tokens[1].record = {{"trace", 2}};
+  v.finish_reason = "stop";
+  v.completion_tokens = 9;  // every trace's forward tokens, not the 2 of the answer
+  v.vote = {{"chosen_trace", 2}};
+  return v;
+}
+
+TEST(FormatterTest, VoteWhole) {
+  CompletionRequest r = Req(Endpoint::kChat, false, true);
+  r.entropix = true;
+  CompletionFormatter f(r, "m", 4);
+  f.Add(Vote());
+  const auto j = f.Response();
+  const auto& c = j["choices"][0];
+  EXPECT_EQ(c["message"]["content"], "ab");
+  EXPECT_EQ(c["finish_reason"], "stop");
+  EXPECT_EQ(c["logprobs"]["content"].size(), 2u);
+  EXPECT_EQ(c["entropix"][1]["trace"], 2);
+  EXPECT_EQ(c["vote"]["chosen_trace"], 2);
+  EXPECT_EQ(j["usage"]["completion_tokens"], 9);
+  EXPECT_EQ(j["usage"]["total_tokens"], 13);
+  // Without the extension: no vote object.
+  CompletionFormatter plain(Req(Endpoint::kCompletion, false, false), "m", 4);
+  VoteOut v = Vote();
+  v.vote = nullptr;
+  plain.Add(v);
+  EXPECT_EQ(plain.Response()["choices"][0]["text"], "ab");
+  EXPECT_FALSE(plain.Response()["choices"][0].contains("vote"));
+}
+
+TEST(FormatterTest, VoteStreamIsTheWholeTextThenTheEndWithTheVote) {
+  CompletionRequest r = Req(Endpoint::kChat, true, true);
+  r.entropix = true;
+  CompletionFormatter f(r, "m", 4);
+  const auto chunks = f.Chunks(Vote());
+  ASSERT_EQ(chunks.size(), 2u);
+  const auto& text = chunks[0]["choices"][0];
+  EXPECT_EQ(text["delta"]["role"], "assistant");
+  EXPECT_EQ(text["delta"]["content"], "ab");
+  EXPECT_TRUE(text["finish_reason"].is_null());
+  EXPECT_EQ(text["logprobs"]["content"].size(), 2u);
+  EXPECT_EQ(text["entropix"].size(), 2u);
+  const auto& end = chunks[1]["choices"][0];
+  EXPECT_EQ(end["finish_reason"], "stop");
+  EXPECT_EQ(end["vote"]["chosen_trace"], 2);
+  EXPECT_EQ((*f.UsageChunk())["usage"]["completion_tokens"], 9);
+}
+
 TEST(FormatterTest, InvalidUtf8IsReplacedInText) {
   nlohmann::json j = {{"t", std::string("\xe4\xb8")}};
   EXPECT_EQ(CompletionFormatter::Dump(j), "{\"t\":\"\xef\xbf\xbd\"}");

@@ -157,6 +157,29 @@ TEST(RequestTest, CompletionsRefusals) {
   EXPECT_EQ(Refusal(R"({"model":"m","prompt":"a","messages":[]})", Endpoint::kCompletion).param(), "messages");
 }
 
+TEST(RequestTest, VoteOptions) {
+  const CompletionRequest r = Chat(With(R"("sampler":"vote","profile":{"name":"x"},"logprobs":true)"));
+  EXPECT_EQ(r.profile_json, R"({"name":"x"})");  // the server parses it (job_builder.h)
+  EXPECT_EQ(Chat(With(R"("sampler":"vote","profile":"vote-cot")")).profile, "vote-cot");
+  const BadCase cases[] = {
+      {R"("sampler":"vote","n":2)", "n"},
+      {R"("sampler":"vote","stop":"x")", "stop"},
+      {R"("sampler":"vote","logprobs":true,"top_logprobs":2)", "top_logprobs"},
+      {R"("sampler":"vote","temperature":0.5)", "temperature"},
+      {R"("sampler":"vote","top_p":0.5)", "top_p"},
+      {R"("sampler":"entropix","profile":{"name":"x"})", "profile"},
+      {R"("profile":{"name":"x"})", "profile"},
+      {R"("sampler":"vote","profile":3)", "profile"},
+  };
+  for (const BadCase& c : cases) {
+    const ApiError e = Refusal(With(c.body));
+    EXPECT_EQ(e.status(), 400) << c.body;
+    EXPECT_EQ(e.param(), c.param) << c.body;
+  }
+  EXPECT_EQ(Refusal(R"({"model":"m","prompt":"a","sampler":"vote","logprobs":1})", Endpoint::kCompletion).param(),
+            "logprobs");
+}
+
 TEST(ApiErrorTest, BodyHasOpenAIShape) {
   const auto body = ApiError(400, "invalid_request_error", "bad", "n", "").Body();
   EXPECT_EQ(body["error"]["message"], "bad");

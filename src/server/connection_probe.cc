@@ -1,0 +1,59 @@
+#include "server/connection_probe.h"
+
+#include <dirent.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+
+#include <cstdlib>
+
+namespace entropix::server {
+namespace {
+
+int PortOf(const sockaddr_storage& a) {
+  if (a.ss_family == AF_INET) return ntohs(reinterpret_cast<const sockaddr_in&>(a).sin_port);
+  if (a.ss_family == AF_INET6) return ntohs(reinterpret_cast<const sockaddr_in6&>(a).sin6_port);
+  return -1;
+}
+
+// The local and peer ports of socket `fd`; false for anything else (files,
+// pipes, listening or unconnected sockets).
+bool Ports(int fd, int* local, int* peer) {
+  sockaddr_storage a{};
+  socklen_t n = sizeof a;
+  if (getsockname(fd, reinterpret_cast<sockaddr*>(&a), &n) != 0) return false;
+  *local = PortOf(a);
+  n = sizeof a;
+  if (getpeername(fd, reinterpret_cast<sockaddr*>(&a), &n) != 0) return false;
+  *peer = PortOf(a);
+  return *local >= 0 && *peer >= 0;
+}
+
+}  // namespace
+
+ConnectionProbe::ConnectionProbe(int local_port, int remote_port) {
+  if (local_port <= 0 || remote_port <= 0) return;
+  DIR* dir = opendir("/proc/self/fd");
+  if (dir == nullptr) return;
+  const int own = dirfd(dir);
+  while (const dirent* e = readdir(dir)) {
+    char* end = nullptr;
+    const long fd = std::strtol(e->d_name, &end, 10);
+    if (end == e->d_name || *end != '\0' || fd == own) continue;
+    int local = 0, peer = 0;
+    if (Ports(static_cast<int>(fd), &local, &peer) && local == local_port && peer == remote_port) {
+      fd_ = static_cast<int>(fd);
+      break;
+    }
+  }
+  closedir(dir);
+}
+
+bool ConnectionProbe::PeerGone() const {
+  if (fd_ < 0) return false;
+  pollfd p{fd_, POLLRDHUP, 0};
+  if (poll(&p, 1, 0) <= 0) return false;
+  return (p.revents & (POLLRDHUP | POLLHUP | POLLERR | POLLNVAL)) != 0;
+}
+
+}  // namespace entropix::server
