@@ -44,7 +44,7 @@ export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 # small models and the tiny gemma3 file cover the same code. The browser test
 # and the manifest validation test the page and deploy/, not our C++: once is
 # enough (the Release run).
-(cd build-asan && ctest --output-on-failure -j2 -E '^(test_model|e2e_server_browser|deploy_k8s_validate)$')
+(cd build-asan && ctest --output-on-failure -j2 -E '^(test_model|e2e_server_browser|deploy_k8s_validate|deploy_dockerfile_lint)$')
 build-asan/tests/unit/model/test_model --gtest_brief=1 --gtest_filter='-*Qwen*:LlamaCppGolden.Gemma3*'
 
 echo "== ${SECONDS}s: ThreadSanitizer: thread pool, the multi-threaded session, the server =="
