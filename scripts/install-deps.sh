@@ -9,7 +9,8 @@ pkgs=(cmake ninja-build g++ pkg-config libgtest-dev nlohmann-json3-dev libcli11-
       libcld2-dev  # language identification for IFEval (src/eval/language_id.h)
       tmux  # the chat REPL's acceptance test (tests/e2e/chat_tmux.sh)
       pybind11-dev python3-dev python3-numpy python3-pytest  # the Python package (scripts/test-python.sh)
-      clang-14 libclang-rt-14-dev)  # clang: the libFuzzer targets (scripts/fuzz-smoke.sh)
+      clang-14 libclang-rt-14-dev  # clang: the libFuzzer targets (scripts/fuzz-smoke.sh)
+      g++-aarch64-linux-gnu qemu-user file)  # the ARM64 cross build, tested under emulation (scripts/test-arm64.sh)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -36,7 +36,7 @@ std::string UnknownCommandMessage(const std::vector<std::string>& args, const st
 std::string VersionText() {
   const Isa isa = DetectIsa();
   return "entropix " + EngineVersion() + "\nbuild type: " ENTROPIX_BUILD_TYPE "\nkernels: " + IsaName(isa) +
-         " (the best this CPU supports; ENTROPIX_ISA=scalar|avx2|avx512 caps it)";
+         " (the best this CPU supports; ENTROPIX_ISA caps it: scalar|avx2|avx512 on x86-64, scalar|neon|dotprod on ARM64)";
 }
 
 }  // namespace entropix

@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# ARM64: cross-builds the engine for aarch64-linux-gnu (Debian's
+# g++-aarch64-linux-gnu, cmake/aarch64-linux-gnu.cmake) in build-arm64/ and
+# runs its tests here under user-mode emulation (qemu-aarch64), which gives
+# the exact results of an ARM64 CPU (slowly). ENTROPIX_ENGINE_ONLY: no eval,
+# server, downloads or benchmarks (those libraries have no arm64 build here).
+#   * the kernel tests at every level (scalar, neon, dotprod) against the
+#     scalar reference, on a CPU with the dot product (-cpu max);
+#   * ISA detection: a CPU without it (-cpu cortex-a57) runs neon, and
+#     ENTROPIX_ISA caps the level;
+#   * the tokenizer goldens, the sampling tests, the model goldens
+#     (stories260K and SmolLM2 against llama.cpp; the 1.5B Qwen and Gemma 3
+#     goldens are too slow under emulation and stay on x86);
+#   * the CLI's greedy stories260K continuation (tests/e2e: e2e_run_stories).
+# Usage: scripts/test-arm64.sh   (scripts/test.sh runs it when the cross
+# compiler and qemu are installed; scripts/install-deps.sh installs them).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+for tool in aarch64-linux-gnu-g++ qemu-aarch64; do
+  command -v "$tool" >/dev/null || {
+    echo "error: $tool not found: apt-get install g++-aarch64-linux-gnu qemu-user" \
+         "(scripts/install-deps.sh)" >&2; exit 1; }
+done
+B=build-arm64
+launcher=()
+command -v ccache >/dev/null && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
+echo "== ${SECONDS}s: cross build (aarch64, Release, engine only) =="
+cmake -S . -B "$B" -G Ninja -DCMAKE_TOOLCHAIN_FILE=cmake/aarch64-linux-gnu.cmake \
+  -DCMAKE_BUILD_TYPE=Release -DENTROPIX_ENGINE_ONLY=ON "${launcher[@]}" >/dev/null
+cmake --build "$B" --target entropix test_kernels test_tokenizer test_sampling test_model \
+  -j"${ENTROPIX_ARM64_JOBS:-2}"
+file "$B/apps/cli/entropix" | grep -q "ARM aarch64" || {
+  echo "error: $B/apps/cli/entropix is not an ARM64 executable" >&2; exit 1; }
+
+export QEMU_LD_PREFIX=/usr/aarch64-linux-gnu
+emu() { qemu-aarch64 "$@"; }  # -cpu max (the default) has the dot product
+T=$B/tests/unit
+
+echo "== ${SECONDS}s: ISA detection and ENTROPIX_ISA under emulation =="
+expect_isa() {  # expect_isa WANT [qemu args] [env]
+  local want=$1; shift
+  local got
+  got=$("$@" "$B/apps/cli/entropix" --version | sed -n 's/^kernels: \([a-z0-9]*\).*/\1/p')
+  [ "$got" = "$want" ] || { echo "error: expected kernels $want, got '$got' ($*)" >&2; exit 1; }
+  echo "kernels: $got ($*)"
+}
+expect_isa dotprod emu -cpu max
+expect_isa neon emu -cpu cortex-a57
+expect_isa neon env ENTROPIX_ISA=neon qemu-aarch64 -cpu max
+expect_isa scalar env ENTROPIX_ISA=scalar qemu-aarch64 -cpu max
+if ENTROPIX_ISA=avx2 emu "$B/apps/cli/entropix" --version >/dev/null 2>&1; then
+  echo "error: ENTROPIX_ISA=avx2 was accepted on ARM64" >&2; exit 1
+fi
+
+echo "== ${SECONDS}s: kernel tests, every level (scalar, neon, dotprod) against the reference =="
+emu -cpu max "$T/kernels/test_kernels" --gtest_brief=1
+echo "== ${SECONDS}s: kernel tests without the dot product (-cpu cortex-a57: scalar, neon) =="
+emu -cpu cortex-a57 "$T/kernels/test_kernels" --gtest_brief=1 \
+  --gtest_filter='Matvec.SimdMatchesReference:F32Act.SimdMatchesReference:Attention*'
+
+echo "== ${SECONDS}s: tokenizer goldens, sampling =="
+emu "$T/tokenizer/test_tokenizer" --gtest_brief=1
+emu "$T/sampling/test_sampling" --gtest_brief=1
+
+echo "== ${SECONDS}s: model goldens (stories260K, SmolLM2 vs llama.cpp) =="
+emu "$T/model/test_model" --gtest_brief=1 \
+  --gtest_filter='Stories*:LlamaCppGolden.SmolLM2*:Batch.*:KvCache*:PagedCache*:LoadValidation*:BatchRealModels.SmolLM2*'
+
+echo "== ${SECONDS}s: the CLI: greedy stories260K continuation (as e2e_run_stories) =="
+out=$(emu "$B/apps/cli/entropix" run -m ../shared/models/stories260K.gguf -p "Once upon a time" \
+        -n 30 --sampler greedy 2>/dev/null)
+echo "$out"
+golden="there was a little girl named Lily. She loved to play outside in the park. One day,"
+grep -qF "$golden" <<<"$out" || { echo "error: not the golden continuation: $golden" >&2; exit 1; }
+echo "== ${SECONDS}s: ARM64 tests passed =="
