@@ -11,7 +11,8 @@
 #   * the tokenizer goldens, the sampling tests, the model goldens
 #     (stories260K and SmolLM2 against llama.cpp; the 1.5B Qwen and Gemma 3
 #     goldens are too slow under emulation and stay on x86);
-#   * the CLI's greedy stories260K continuation (tests/e2e: e2e_run_stories).
+#   * the CLI's greedy stories260K continuation (tests/e2e: e2e_run_stories),
+#     and the same text as the x86 build for greedy and seeded sampling.
 # Usage: scripts/test-arm64.sh   (scripts/test.sh runs it when the cross
 # compiler and qemu are installed; scripts/install-deps.sh installs them).
 set -euo pipefail
@@ -72,4 +73,31 @@ out=$(emu "$B/apps/cli/entropix" run -m ../shared/models/stories260K.gguf -p "On
 echo "$out"
 golden="there was a little girl named Lily. She loved to play outside in the park. One day,"
 grep -qF "$golden" <<<"$out" || { echo "error: not the golden continuation: $golden" >&2; exit 1; }
+
+# The same tokens as the x86 build (when build/ has one, as in scripts/test.sh)
+# for greedy and seeded sampling. The float sums of the two builds differ in
+# order (AVX vs NEON lanes), so the logits may differ in the last bits; the
+# tokens are expected to agree (they would differ only on a near-tie).
+if [ -x build/apps/cli/entropix ]; then
+  echo "== ${SECONDS}s: the same tokens as the x86 build (greedy, seeded sample, seeded entropix) =="
+  stories=../shared/models/stories260K.gguf
+  for sampler in "greedy" "sample -s 42" "entropix -s 7"; do
+    # shellcheck disable=SC2086
+    x86=$(build/apps/cli/entropix run -q -m $stories -p "Once upon a time" -n 40 --sampler $sampler 2>/dev/null)
+    # shellcheck disable=SC2086
+    arm=$(emu "$B/apps/cli/entropix" run -q -m $stories -p "Once upon a time" -n 40 --sampler $sampler 2>/dev/null)
+    [ "$x86" = "$arm" ] || {
+      printf 'error: --sampler %s differs from x86:\n x86: %s\n arm: %s\n' "$sampler" "$x86" "$arm" >&2; exit 1; }
+    echo "--sampler $sampler: same text as x86"
+  done
+  smol=$HOME/.cache/entropix/models/SmolLM2-135M-Instruct.Q4_1.gguf
+  if [ -f "$smol" ]; then
+    x86=$(build/apps/cli/entropix run -q -m "$smol" -p "What is the capital of France?" -n 16 2>/dev/null)
+    arm=$(emu "$B/apps/cli/entropix" run -q -m "$smol" -p "What is the capital of France?" -n 16 2>/dev/null)
+    [ "$x86" = "$arm" ] || { printf 'error: SmolLM2 greedy differs:\n x86: %s\n arm: %s\n' "$x86" "$arm" >&2; exit 1; }
+    echo "SmolLM2-135M greedy: same text as x86: $arm"
+  fi
+else
+  echo "== skipped: the x86 comparison (no build/apps/cli/entropix) =="
+fi
 echo "== ${SECONDS}s: ARM64 tests passed =="
