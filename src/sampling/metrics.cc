@@ -241,11 +241,10 @@ __attribute__((target("avx2"))) void FusedMomentsAvx2(const float* l, size_t n, 
   ReduceMoments(z, s1, s2, out3);
 }
 
-#endif
-
 // The AVX2 passes at the x86 kernel levels that include AVX2 (the table's
 // CPU check covers it); the portable ones everywhere else.
 bool UsesAvx2(Isa isa) { return isa == Isa::kAvx2 || isa == Isa::kAvx512; }
+#endif
 
 void FindTop2(Isa isa, const float* l, size_t n, Top2* out) {
 #if defined(__x86_64__)
