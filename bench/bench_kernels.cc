@@ -292,10 +292,7 @@ void RegisterAttention(const std::vector<Isa>& isas) {
 }
 
 void Register() {
-  std::vector<Isa> isas = {Isa::kScalar};
-  const Isa best = DetectIsa();
-  if (best != Isa::kScalar) isas.push_back(Isa::kAvx2);
-  if (best == Isa::kAvx512) isas.push_back(Isa::kAvx512);
+  const std::vector<Isa> isas = AvailableIsas();
   RegisterMatmul(isas);
   RegisterAttention(isas);
   for (GgmlType t : kTypes) {

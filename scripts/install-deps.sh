@@ -10,7 +10,8 @@ pkgs=(cmake ninja-build g++ pkg-config libgtest-dev nlohmann-json3-dev libcli11-
       tmux  # the chat REPL's acceptance test (tests/e2e/chat_tmux.sh)
       pybind11-dev python3-dev python3-numpy python3-pytest  # the Python package (scripts/test-python.sh)
       chromium  # the web page's browser test (tests/e2e/server/run_browser_test.sh)
-      clang-14 libclang-rt-14-dev)  # clang: the libFuzzer targets (scripts/fuzz-smoke.sh)
+      clang-14 libclang-rt-14-dev  # clang: the libFuzzer targets (scripts/fuzz-smoke.sh)
+      g++-aarch64-linux-gnu qemu-user file)  # the ARM64 cross build, tested under emulation (scripts/test-arm64.sh)
 # node and npm drive that browser test (playwright-core); only when absent, so
 # that a Node.js from elsewhere (e.g. NodeSource, which bundles npm) is kept.
 command -v node >/dev/null || pkgs+=(nodejs)

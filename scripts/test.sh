@@ -2,6 +2,7 @@
 # The test command: installs dependencies, builds, fetches the models the
 # tests compare against llama.cpp (the default SmolLM2-135M and
 # Qwen2.5-Coder-1.5B; cached after the first run), runs every test (ctest),
+# the ARM64 cross build's tests under emulation (scripts/test-arm64.sh),
 # the Python package's tests (scripts/test-python.sh),
 # then runs the whole suite again under AddressSanitizer + UndefinedBehavior-
 # Sanitizer, the threaded tests under ThreadSanitizer, and a short libFuzzer
@@ -23,6 +24,15 @@ build/apps/cli/entropix pull gemma3-270m
 export ENTROPIX_REQUIRE_MODELS=${ENTROPIX_REQUIRE_MODELS:-1}
 export ENTROPIX_REQUIRE_SERVER_E2E=${ENTROPIX_REQUIRE_SERVER_E2E:-1}  # the openai-client tests must run
 (cd build && ctest --output-on-failure -j2)
+
+# ARM64: the cross build's kernel, tokenizer, sampling and model tests under
+# qemu-aarch64 (scripts/test-arm64.sh) when the cross compiler is installed.
+if command -v aarch64-linux-gnu-g++ >/dev/null && command -v qemu-aarch64 >/dev/null; then
+  echo "== ${SECONDS}s: ARM64 cross build, tests under emulation =="
+  scripts/test-arm64.sh
+else
+  echo "== skipped: the ARM64 tests (no aarch64-linux-gnu-g++ / qemu-aarch64; scripts/install-deps.sh installs them) =="
+fi
 
 echo "== ${SECONDS}s: the Python package: pip install . into a fresh venv, pytest =="
 scripts/test-python.sh

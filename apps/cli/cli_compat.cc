@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "core/error.h"
 #include "eval/engine_version.h"
 #include "kernels/kernels.h"
 
@@ -34,9 +35,17 @@ std::string UnknownCommandMessage(const std::vector<std::string>& args, const st
 }
 
 std::string VersionText() {
-  const Isa isa = DetectIsa();
-  return "entropix " + EngineVersion() + "\nbuild type: " ENTROPIX_BUILD_TYPE "\nkernels: " + IsaName(isa) +
-         " (the best this CPU supports; ENTROPIX_ISA=scalar|avx2|avx512 caps it)";
+  // Built before the commands run (outside their error handling): a bad
+  // ENTROPIX_ISA is reported here, and again as an error by any command.
+  std::string kernels;
+  try {
+    kernels = std::string(IsaName(DetectIsa())) +
+              " (the best this CPU supports; ENTROPIX_ISA caps it: scalar|avx2|avx512 on x86-64, "
+              "scalar|neon|dotprod on ARM64)";
+  } catch (const Error& e) {
+    kernels = std::string("none: ") + e.what();
+  }
+  return "entropix " + EngineVersion() + "\nbuild type: " ENTROPIX_BUILD_TYPE "\nkernels: " + kernels;
 }
 
 }  // namespace entropix

@@ -8,10 +8,21 @@
 
 #include "core/error.h"
 #include "kernels/reference/reference.h"
-#include "kernels/x86/x86_kernels.h"
 
 #if defined(ENTROPIX_KERNELS_X86)
 #include <cpuid.h>
+
+#include "kernels/x86/x86_kernels.h"
+#elif defined(ENTROPIX_KERNELS_ARM)
+#include "kernels/arm/arm_kernels.h"
+#if defined(__linux__)
+#include <sys/auxv.h>
+#ifndef HWCAP_ASIMDDP
+#define HWCAP_ASIMDDP (1 << 20)  // asm/hwcap.h, Linux 4.14+
+#endif
+#elif defined(__APPLE__)
+#include <sys/sysctl.h>
+#endif
 #endif
 
 namespace entropix {
@@ -46,6 +57,22 @@ bool CpuHasF16c() {
 }
 #endif
 
+#if defined(ENTROPIX_KERNELS_ARM)
+// The ARMv8.2 dot product (sdot/udot): HWCAP_ASIMDDP on Linux/Android,
+// FEAT_DotProd on macOS (every Apple-silicon CPU has it).
+bool CpuHasDotprod() {
+#if defined(__linux__)
+  return (getauxval(AT_HWCAP) & HWCAP_ASIMDDP) != 0;
+#elif defined(__APPLE__)
+  int v = 0;
+  size_t size = sizeof v;
+  return sysctlbyname("hw.optional.arm.FEAT_DotProd", &v, &size, nullptr, 0) == 0 && v != 0;
+#else
+  return false;
+#endif
+}
+#endif
+
 bool CpuHas(Isa isa) {
 #if defined(ENTROPIX_KERNELS_X86)
   __builtin_cpu_init();
@@ -58,10 +85,32 @@ bool CpuHas(Isa isa) {
       return CpuHas(Isa::kAvx2) && __builtin_cpu_supports("avx512f") &&
              __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl") &&
              __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vnni");
+    default:
+      return false;
   }
-  return false;
+#elif defined(ENTROPIX_KERNELS_ARM)
+  switch (isa) {
+    case Isa::kScalar:
+    case Isa::kNeon:  // Advanced SIMD is part of every AArch64 CPU
+      return true;
+    case Isa::kDotprod:
+      return CpuHasDotprod();
+    default:
+      return false;
+  }
 #else
   return isa == Isa::kScalar;
+#endif
+}
+
+// This architecture's levels, lowest first.
+std::vector<Isa> Ladder() {
+#if defined(ENTROPIX_KERNELS_X86)
+  return {Isa::kScalar, Isa::kAvx2, Isa::kAvx512};
+#elif defined(ENTROPIX_KERNELS_ARM)
+  return {Isa::kScalar, Isa::kNeon, Isa::kDotprod};
+#else
+  return {Isa::kScalar};
 #endif
 }
 
@@ -75,29 +124,36 @@ const char* IsaName(Isa isa) {
       return "avx2";
     case Isa::kAvx512:
       return "avx512";
+    case Isa::kNeon:
+      return "neon";
+    case Isa::kDotprod:
+      return "dotprod";
   }
   return "?";
 }
 
-Isa DetectIsa() {
-  Isa cap = Isa::kAvx512;
+std::vector<Isa> AvailableIsas() {
+  const std::vector<Isa> ladder = Ladder();
+  size_t cap = ladder.size() - 1;  // index of the highest level allowed
   if (const char* env = std::getenv("ENTROPIX_ISA"); env != nullptr && *env != '\0') {
-    if (std::strcmp(env, "scalar") == 0) {
-      cap = Isa::kScalar;
-    } else if (std::strcmp(env, "avx2") == 0) {
-      cap = Isa::kAvx2;
-    } else if (std::strcmp(env, "avx512") == 0) {
-      cap = Isa::kAvx512;
-    } else {
-      throw Error(ErrorCode::kInvalidArgument,
-                  std::string("ENTROPIX_ISA=") + env + " is not one of scalar, avx2, avx512");
+    std::string names;
+    cap = ladder.size();
+    for (size_t i = 0; i < ladder.size(); ++i) {
+      if (std::strcmp(env, IsaName(ladder[i])) == 0) cap = i;
+      names += (i ? ", " : "") + std::string(IsaName(ladder[i]));
+    }
+    if (cap == ladder.size()) {
+      throw Error(ErrorCode::kInvalidArgument, std::string("ENTROPIX_ISA=") + env +
+                                                   " is not one of " + names +
+                                                   " (the levels of this CPU architecture)");
     }
   }
-  for (Isa isa : {Isa::kAvx512, Isa::kAvx2}) {
-    if (static_cast<int>(isa) <= static_cast<int>(cap) && CpuHas(isa)) return isa;
-  }
-  return Isa::kScalar;
+  std::vector<Isa> out;
+  for (size_t i = 0; i <= cap && CpuHas(ladder[i]); ++i) out.push_back(ladder[i]);
+  return out;
 }
+
+Isa DetectIsa() { return AvailableIsas().back(); }
 
 const char* ActPrecisionName(ActPrecision p) { return p == ActPrecision::kF32 ? "f32" : "q8"; }
 
@@ -165,6 +221,18 @@ const KernelTable& GetKernels(Isa isa) {
                                       ExpSumAvx512};
   if (isa == Isa::kAvx2) return kAvx2;
   if (isa == Isa::kAvx512) return kAvx512;
+#elif defined(ENTROPIX_KERNELS_ARM)
+  static const KernelTable kNeon = {
+      Isa::kNeon,       QuantizeActivationNeon, MatvecNeon,       DequantizeRowNeon,
+      MatmulNeon,       PrepareF32ActRef,       MatvecF32ActNeon, MatmulF32ActNeon,
+      AccumulateRowsNeon, DotRowsNeon, ExpSumNeon};
+  // The dot product changes only the quantised integer products.
+  static const KernelTable kDotprod = {
+      Isa::kDotprod,    QuantizeActivationNeon, MatvecDotprod,    DequantizeRowNeon,
+      MatmulDotprod,    PrepareF32ActRef,       MatvecF32ActNeon, MatmulF32ActNeon,
+      AccumulateRowsNeon, DotRowsNeon, ExpSumNeon};
+  if (isa == Isa::kNeon) return kNeon;
+  if (isa == Isa::kDotprod) return kDotprod;
 #endif
   return kScalar;
 }

@@ -1,5 +1,6 @@
 // Compute kernels for the forward pass, chosen once at start-up for the CPU
-// we run on (AVX-512/VNNI, AVX2/FMA, or the scalar reference).
+// we run on: on x86-64 AVX-512/VNNI, AVX2/FMA; on AArch64 NEON with the
+// ARMv8.2 dot product, plain NEON; everywhere the scalar reference.
 //
 // Quantised matrix-vector products follow GGML's scheme: the activation
 // vector is quantised once per product into the weight type's partner format
@@ -17,11 +18,18 @@
 
 namespace entropix {
 
-enum class Isa { kScalar, kAvx2, kAvx512 };
+// Each architecture has a ladder of levels, lowest first: x86-64 scalar <
+// avx2 < avx512; AArch64 scalar < neon < dotprod.
+enum class Isa { kScalar, kAvx2, kAvx512, kNeon, kDotprod };
 const char* IsaName(Isa isa);
 // Best ISA this CPU supports, capped by the environment variable
-// ENTROPIX_ISA=scalar|avx2|avx512 when set (for tests and comparisons).
+// ENTROPIX_ISA (a level of this architecture's ladder: scalar|avx2|avx512 on
+// x86-64, scalar|neon|dotprod on AArch64) when set (for tests and
+// comparisons); another value throws Error(kInvalidArgument).
 Isa DetectIsa();
+// Every level of the ladder up to DetectIsa(), lowest first (what the
+// kernel tests compare against the scalar reference).
+std::vector<Isa> AvailableIsas();
 
 // Activation precision of the quantised matvecs.
 //   kQ8:  the activation is quantised to 8 bits (Q8_0/Q8_1/Q8_K, as

@@ -241,21 +241,21 @@ __attribute__((target("avx2"))) void FusedMomentsAvx2(const float* l, size_t n, 
   ReduceMoments(z, s1, s2, out3);
 }
 
-const bool kHaveAvx2 = __builtin_cpu_supports("avx2");
-#else
-constexpr bool kHaveAvx2 = false;
+// The AVX2 passes at the x86 kernel levels that include AVX2 (the table's
+// CPU check covers it); the portable ones everywhere else.
+bool UsesAvx2(Isa isa) { return isa == Isa::kAvx2 || isa == Isa::kAvx512; }
 #endif
 
-void FindTop2(const float* l, size_t n, Top2* out) {
+void FindTop2(Isa isa, const float* l, size_t n, Top2* out) {
 #if defined(__x86_64__)
-  if (kHaveAvx2) return Top2Avx2(l, n, out);
+  if (UsesAvx2(isa)) return Top2Avx2(l, n, out);
 #endif
   Top2Portable(l, n, out);
 }
 
-void FusedMoments(const float* l, size_t n, float max, double* out3) {
+void FusedMoments(Isa isa, const float* l, size_t n, float max, double* out3) {
 #if defined(__x86_64__)
-  if (kHaveAvx2) return FusedMomentsAvx2(l, n, max, out3);
+  if (UsesAvx2(isa)) return FusedMomentsAvx2(l, n, max, out3);
 #endif
   FusedMomentsPortable(l, n, max, out3);
 }
@@ -304,13 +304,18 @@ void CheckFiniteLogits(std::span<const float> logits, bool allow_minus_inf) {
               "is probably damaged (check it with `entropix inspect`, or download it again)");
 }
 
-LogitStats ComputeLogitStats(std::span<const float> logits) {
+LogitStats ComputeLogitStats(std::span<const float> logits, Isa isa) {
   ENTROPIX_CHECK(!logits.empty());
   Top2 top;
-  FindTop2(logits.data(), logits.size(), &top);
+  FindTop2(isa, logits.data(), logits.size(), &top);
   double m[3];
-  FusedMoments(logits.data(), logits.size(), top.max, m);
+  FusedMoments(isa, logits.data(), logits.size(), top.max, m);
   return StatsFromMoments(top, m);
+}
+
+LogitStats ComputeLogitStats(std::span<const float> logits) {
+  static const Isa isa = DetectIsa();  // once, as GetKernels()
+  return ComputeLogitStats(logits, isa);
 }
 
 LogitStats ComputeLogitStatsPortable(std::span<const float> logits) {

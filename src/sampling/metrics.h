@@ -12,6 +12,8 @@
 #include <cstdint>
 #include <span>
 
+#include "kernels/kernels.h"  // Isa, DetectIsa: the one SIMD dispatcher
+
 namespace entropix {
 
 struct LogitStats {
@@ -38,9 +40,12 @@ struct LogitStats {
 // Z = sum e^x, H_nats = ln Z - E[x], V_nats = Var[x], where the expectation
 // is under p; exponentials in float (about 1 ulp), sums in double.
 // Logits of -inf (or below max - 87) count as probability ~1e-38.
-// Dispatches once to AVX2 when the CPU has it; the portable version is the
-// specification and gives bit-identical results (tested).
+// Runs at the kernel level DetectIsa() picks (ENTROPIX_ISA caps it, as for
+// the forward pass): the x86 levels avx2/avx512 run AVX2 passes, every other
+// level the portable ones. The portable version is the specification; every
+// level gives bit-identical results (tested for each of AvailableIsas()).
 LogitStats ComputeLogitStats(std::span<const float> logits);
+LogitStats ComputeLogitStats(std::span<const float> logits, Isa isa);
 LogitStats ComputeLogitStatsPortable(std::span<const float> logits);
 
 // Throws Error(kCorruptFile, "non-finite logits (corrupt weights?) ...") when a

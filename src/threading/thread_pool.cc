@@ -7,6 +7,8 @@
 #if defined(__x86_64__) || defined(__i386__)
 #include <immintrin.h>
 #define ENTROPIX_PAUSE() _mm_pause()
+#elif defined(__aarch64__)
+#define ENTROPIX_PAUSE() __asm__ __volatile__("yield")  // ARM's spin-wait hint
 #else
 #define ENTROPIX_PAUSE() std::this_thread::yield()
 #endif

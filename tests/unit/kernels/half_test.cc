@@ -1,14 +1,20 @@
 // fp16/bf16 conversions of core/half.h: exact widening, round-to-nearest-even
-// narrowing (checked exhaustively at every tie and against F16C hardware).
+// narrowing (checked exhaustively at every tie and against the hardware
+// conversion: F16C on x86, FCVT on ARM64).
 #include "core/half.h"
 
-#include <cpuid.h>
 #include <gtest/gtest.h>
-#include <immintrin.h>
 
 #include <cmath>
 #include <cstdint>
 #include <cstring>
+
+#if defined(__x86_64__) || defined(__i386__)
+#include <cpuid.h>
+#include <immintrin.h>
+#elif defined(__aarch64__)
+#include <arm_neon.h>
+#endif
 
 namespace entropix {
 namespace {
@@ -19,12 +25,31 @@ float FromBits(uint32_t b) {
   return f;
 }
 
+// The CPU's own conversions: F16C on x86, FCVT (every AArch64 CPU) on ARM.
+#if defined(__x86_64__) || defined(__i386__)
+bool HasHardwareHalf() {
+  unsigned eax = 0, ebx = 0, ecx = 0, edx = 0;  // F16C: CPUID leaf 1, ECX bit 29
+  return __get_cpuid(1, &eax, &ebx, &ecx, &edx) && (ecx & bit_F16C);
+}
 __attribute__((target("f16c"))) uint16_t HardwareFp32ToFp16(float f) {
   return static_cast<uint16_t>(_cvtss_sh(f, _MM_FROUND_TO_NEAREST_INT));
 }
 __attribute__((target("f16c"))) float HardwareFp16ToFp32(uint16_t h) {
   return _mm_cvtss_f32(_mm_cvtph_ps(_mm_cvtsi32_si128(h)));
 }
+#elif defined(__aarch64__)
+bool HasHardwareHalf() { return true; }
+uint16_t HardwareFp32ToFp16(float f) {
+  return vget_lane_u16(vreinterpret_u16_f16(vcvt_f16_f32(vdupq_n_f32(f))), 0);
+}
+float HardwareFp16ToFp32(uint16_t h) {
+  return vgetq_lane_f32(vcvt_f32_f16(vreinterpret_f16_u16(vdup_n_u16(h))), 0);
+}
+#else
+bool HasHardwareHalf() { return false; }
+uint16_t HardwareFp32ToFp16(float) { return 0; }
+float HardwareFp16ToFp32(uint16_t) { return 0.0f; }
+#endif
 
 TEST(Half, RoundTripsEveryHalf) {
   for (uint32_t h = 0; h < 0x10000; ++h) {
@@ -69,8 +94,7 @@ TEST(Half, OverflowAndUnderflow) {
 }
 
 TEST(Half, MatchesF16cHardware) {
-  unsigned eax = 0, ebx = 0, ecx = 0, edx = 0;  // F16C: CPUID leaf 1, ECX bit 29
-  if (!__get_cpuid(1, &eax, &ebx, &ecx, &edx) || !(ecx & bit_F16C)) GTEST_SKIP() << "no F16C";
+  if (!HasHardwareHalf()) GTEST_SKIP() << "no hardware half conversion (F16C / FCVT)";
   for (uint64_t b = 0; b < (1ull << 32); b += 251) {
     const uint32_t bits = static_cast<uint32_t>(b);
     const float f = FromBits(bits);

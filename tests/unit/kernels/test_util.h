@@ -15,13 +15,9 @@
 
 namespace entropix::testing {
 
-inline std::vector<Isa> AvailableIsas() {
-  std::vector<Isa> isas = {Isa::kScalar};
-  const Isa best = DetectIsa();
-  if (best == Isa::kAvx2 || best == Isa::kAvx512) isas.push_back(Isa::kAvx2);
-  if (best == Isa::kAvx512) isas.push_back(Isa::kAvx512);
-  return isas;
-}
+// Every level of this architecture up to the detected one (ENTROPIX_ISA caps
+// it): x86-64 scalar/avx2/avx512, AArch64 scalar/neon/dotprod.
+inline std::vector<Isa> AvailableIsas() { return entropix::AvailableIsas(); }
 
 inline const GgmlType kWeightTypes[] = {
     GgmlType::F32,  GgmlType::F16,  GgmlType::BF16, GgmlType::Q4_0, GgmlType::Q4_1, GgmlType::Q5_0,

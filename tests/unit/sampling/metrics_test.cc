@@ -79,27 +79,42 @@ TEST(LogitStats, MatchesDoubleReference) {
   }
 }
 
-// The AVX2 path performs the same operations as the portable one.
-TEST(LogitStats, DispatchedEqualsPortableBitwise) {
-  Rng rng(7);
-  for (int n : {1, 5, 8, 13, 64, 1001, 49152}) {
-    std::vector<float> l(n);
-    for (auto& x : l) x = static_cast<float>((rng.Uniform() - 0.5) * 40.0);
-    if (n > 3) l[n - 2] = l[1] = 25.0f;  // a tie for the maximum: the lower index wins
-    const LogitStats a = ComputeLogitStats(l), b = ComputeLogitStatsPortable(l);
-    EXPECT_EQ(a.entropy_bits, b.entropy_bits) << n;
-    EXPECT_EQ(a.varentropy_bits, b.varentropy_bits) << n;
-    EXPECT_EQ(a.log_z, b.log_z) << n;
-    EXPECT_EQ(a.argmax, b.argmax) << n;
-    EXPECT_EQ(a.second_logit, b.second_logit) << n;
-    EXPECT_EQ(a.second_index, b.second_index) << n;
-    EXPECT_EQ(a.margin, b.margin) << n;
-    if (n > 3) {
-      EXPECT_EQ(a.argmax, 1);
-      EXPECT_EQ(a.second_index, n - 2);  // the other copy of the tied maximum
-      EXPECT_EQ(a.margin, 0.0);
+// Every kernel level (scalar, and avx2/avx512 on x86: the AVX2 passes)
+// performs the same operations as the portable specification.
+TEST(LogitStats, EveryIsaLevelEqualsPortableBitwise) {
+  for (Isa isa : AvailableIsas()) {
+    SCOPED_TRACE(IsaName(isa));
+    Rng rng(7);
+    for (int n : {1, 5, 8, 13, 64, 1001, 49152}) {
+      std::vector<float> l(n);
+      for (auto& x : l) x = static_cast<float>((rng.Uniform() - 0.5) * 40.0);
+      if (n > 3) l[n - 2] = l[1] = 25.0f;  // a tie for the maximum: the lower index wins
+      const LogitStats a = ComputeLogitStats(l, isa), b = ComputeLogitStatsPortable(l);
+      EXPECT_EQ(a.entropy_bits, b.entropy_bits) << n;
+      EXPECT_EQ(a.varentropy_bits, b.varentropy_bits) << n;
+      EXPECT_EQ(a.log_z, b.log_z) << n;
+      EXPECT_EQ(a.argmax, b.argmax) << n;
+      EXPECT_EQ(a.second_logit, b.second_logit) << n;
+      EXPECT_EQ(a.second_index, b.second_index) << n;
+      EXPECT_EQ(a.margin, b.margin) << n;
+      if (n > 3) {
+        EXPECT_EQ(a.argmax, 1);
+        EXPECT_EQ(a.second_index, n - 2);  // the other copy of the tied maximum
+        EXPECT_EQ(a.margin, 0.0);
+      }
     }
   }
+}
+
+// The dispatched entry point is one of the levels above (DetectIsa's).
+TEST(LogitStats, DispatchedEqualsDetectedLevel) {
+  Rng rng(3);
+  std::vector<float> l(4099);
+  for (auto& x : l) x = static_cast<float>((rng.Uniform() - 0.5) * 30.0);
+  const LogitStats a = ComputeLogitStats(l), b = ComputeLogitStats(l, DetectIsa());
+  EXPECT_EQ(a.entropy_bits, b.entropy_bits);
+  EXPECT_EQ(a.varentropy_bits, b.varentropy_bits);
+  EXPECT_EQ(a.argmax, b.argmax);
 }
 
 // p1 - p2 on hand-made distributions: p = (0.1, 0.6, 0.3) -> 0.6 - 0.3.
