@@ -1,6 +1,7 @@
 #include "server/connection_probe.h"
 
 #include <dirent.h>
+#include <netdb.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
@@ -16,22 +17,27 @@ int PortOf(const sockaddr_storage& a) {
   return -1;
 }
 
-// The local and peer ports of socket `fd`; false for anything else (files,
-// pipes, listening or unconnected sockets).
-bool Ports(int fd, int* local, int* peer) {
+// Whether socket `fd` is connected from local port `local_port` to the peer
+// remote_addr:remote_port; false for anything else (files, pipes, listening
+// or unconnected sockets). The peer's address is written as httplib writes
+// it (getnameinfo, NI_NUMERICHOST).
+bool Matches(int fd, int local_port, const std::string& remote_addr, int remote_port) {
   sockaddr_storage a{};
   socklen_t n = sizeof a;
-  if (getsockname(fd, reinterpret_cast<sockaddr*>(&a), &n) != 0) return false;
-  *local = PortOf(a);
+  if (getsockname(fd, reinterpret_cast<sockaddr*>(&a), &n) != 0 || PortOf(a) != local_port) return false;
   n = sizeof a;
-  if (getpeername(fd, reinterpret_cast<sockaddr*>(&a), &n) != 0) return false;
-  *peer = PortOf(a);
-  return *local >= 0 && *peer >= 0;
+  if (getpeername(fd, reinterpret_cast<sockaddr*>(&a), &n) != 0 || PortOf(a) != remote_port) return false;
+  if (remote_addr.empty()) return true;
+  char host[NI_MAXHOST];
+  if (getnameinfo(reinterpret_cast<const sockaddr*>(&a), n, host, sizeof host, nullptr, 0, NI_NUMERICHOST) != 0) {
+    return false;
+  }
+  return remote_addr == host;
 }
 
 }  // namespace
 
-ConnectionProbe::ConnectionProbe(int local_port, int remote_port) {
+ConnectionProbe::ConnectionProbe(int local_port, const std::string& remote_addr, int remote_port) {
   if (local_port <= 0 || remote_port <= 0) return;
   DIR* dir = opendir("/proc/self/fd");
   if (dir == nullptr) return;
@@ -40,8 +46,7 @@ ConnectionProbe::ConnectionProbe(int local_port, int remote_port) {
     char* end = nullptr;
     const long fd = std::strtol(e->d_name, &end, 10);
     if (end == e->d_name || *end != '\0' || fd == own) continue;
-    int local = 0, peer = 0;
-    if (Ports(static_cast<int>(fd), &local, &peer) && local == local_port && peer == remote_port) {
+    if (Matches(static_cast<int>(fd), local_port, remote_addr, remote_port)) {
       fd_ = static_cast<int>(fd);
       break;
     }

@@ -237,7 +237,7 @@ void HttpServer::HandleCompletion(const httplib::Request& req, httplib::Response
     auto fmt = std::make_shared<CompletionFormatter>(r, model_ids_.front(), b.prompt_tokens);
     engine_->Submit(std::move(b.job));
     metrics_.CountPromptTokens(b.prompt_tokens);
-    const ConnectionProbe probe(req.local_port, req.remote_port);
+    const ConnectionProbe probe(req.local_port, req.remote_addr, req.remote_port);
     if (r.stream) {
       res.status = 200;
       Stream(res, channel, fmt, probe);

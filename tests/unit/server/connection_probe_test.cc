@@ -1,5 +1,5 @@
 // The connection probe on a real loopback TCP connection: it finds the
-// accepted socket by its ports, data waiting is not a hang-up, a closed
+// accepted socket by its ports and peer address, data waiting is not a hang-up, a closed
 // peer is.
 #include "server/connection_probe.h"
 
@@ -36,7 +36,9 @@ TEST(ConnectionProbeTest, FindsTheSocketByItsPortsAndSeesTheHangUp) {
   const int accepted = accept(listener, nullptr, nullptr);
   ASSERT_GE(accepted, 0);
 
-  const ConnectionProbe probe(LocalPort(listener), LocalPort(client));
+  // Another host's connection from the same source port is not this one.
+  EXPECT_FALSE(ConnectionProbe(LocalPort(listener), "10.1.2.3", LocalPort(client)).found());
+  const ConnectionProbe probe(LocalPort(listener), "127.0.0.1", LocalPort(client));
   ASSERT_TRUE(probe.found());
   EXPECT_FALSE(probe.PeerGone());
   ASSERT_EQ(write(client, "x", 1), 1);  // a pipelined byte is not a hang-up
@@ -49,7 +51,7 @@ TEST(ConnectionProbeTest, FindsTheSocketByItsPortsAndSeesTheHangUp) {
   }
   EXPECT_TRUE(gone);
 
-  const ConnectionProbe nobody(LocalPort(listener), 1);  // no such connection
+  const ConnectionProbe nobody(LocalPort(listener), "127.0.0.1", 1);  // no such connection
   EXPECT_FALSE(nobody.found());
   EXPECT_FALSE(nobody.PeerGone());
   close(accepted);
