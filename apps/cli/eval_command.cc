@@ -31,7 +31,8 @@ CLI::App* AddEvalCommand(CLI::App& app, EvalArgs& a) {
   cmd->add_option("--draws", a.draws, "Generations per item for stochastic samplers (greedy: 1)")
       ->check(CLI::Range(1, 1000))->capture_default_str();
   cmd->add_option("--parallel", a.parallel,
-                   "Generations at once, batched on one scheduler (1: one at a time; records are the same)")
+                   "Generations (with --pool: items) at once, batched on one scheduler "
+                   "(1: one at a time; records are the same)")
       ->check(CLI::Range(1, 256))->capture_default_str();
   cmd->add_option("--data", a.data, "Task data (JSONL; default: shared/data)");
   cmd->add_option("-o,--output", a.out_dir, "Output folder; rerunning continues its checkpoint (default: eval-TASK)");

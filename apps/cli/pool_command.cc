@@ -26,6 +26,7 @@ int PoolCommand(const EvalArgs& a, const Model& model, const Tokenizer& tokenize
   po.seed = a.seed;
   po.max_tokens = a.max_tokens;
   po.threads = a.model.threads;
+  po.parallel = a.parallel;
   po.prompt.force_raw = a.raw;
   po.prompt.chat_template = a.chat_template;
   po.progress = !a.quiet;

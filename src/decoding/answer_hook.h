@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace entropix {
 
@@ -29,5 +30,25 @@ using AnswerHook = std::function<std::optional<Answer>(std::string_view response
 // a marker the last number anywhere, unless `require_marker` (strict).
 std::optional<Answer> ExtractMathAnswer(std::string_view response, bool require_marker);
 AnswerHook MathAnswerHook(bool require_marker = false);
+
+// Which of `candidates` the response names first (a comparison's answer:
+// "9.9 is larger than 9.11" answers 9.9); nullopt when it names neither.
+std::optional<Answer> FirstCandidateAnswer(std::string_view response, const std::vector<std::string>& candidates);
+
+// How an item's responses are read, as data: an evaluation task gives one per
+// item (Task::VoteAnswerRule, the same reading its scorer uses), a trace
+// pool stores it with the item, and replay rebuilds the hook from it.
+struct AnswerRule {
+  enum class Kind {
+    kNone,   // open-ended: no answer (the vote falls back to best-of-N)
+    kMath,   // ExtractMathAnswer(response, require_marker)
+    kFirst,  // FirstCandidateAnswer(response, candidates)
+  };
+  Kind kind = Kind::kMath;
+  bool require_marker = false;
+  std::vector<std::string> candidates;
+  bool operator==(const AnswerRule&) const = default;
+};
+AnswerHook RuleAnswerHook(const AnswerRule& rule);
 
 }  // namespace entropix

@@ -77,7 +77,13 @@ struct VoteProfile {
   VoteBudget budget;
   VoteGate gate;
   ConfidenceParams confidence;
-  bool answer_require_marker = false;  // the default answer hook: strict (marker) or flexible
+  // How `run` and the server read an answer (they have no task): strict, the
+  // number after the last \boxed{}, "the answer is", "Final answer:" or
+  // "####"; a reply without one (an open-ended prompt) has no answer, and
+  // the vote falls back to best-of-N by confidence. false: also the last
+  // number anywhere. In eval, pools and replay the task's rule decides
+  // (Task::VoteAnswerRule) and this field is not used.
+  bool answer_require_marker = true;
   ForkParams fork;
   SamplingParams sample{0.7, 0, 0.95, 0.0};  // sampled fork tokens, continuations and independent samples
   VoteParams vote;

@@ -24,14 +24,6 @@ int ResolveThreads(int n) {
 
 double SecondsSince(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
 
-// What a vote compares: the number for the math tasks (their own scoring
-// rule); none for open-ended tasks, where the vote falls back to the most
-// confident trace (best-of-N).
-AnswerHook VoteAnswerHook(const Task& task, const VoteProfile& profile) {
-  if (task.name() == "gsm8k" || task.name() == "arith") return MathAnswerHook(profile.answer_require_marker);
-  return [](std::string_view) { return std::optional<Answer>(); };
-}
-
 SchedulerOptions EvalScheduler(const BatchRunOptions& o) {
   if (o.parallel < 1) throw Error(ErrorCode::kInvalidArgument, "--parallel must be at least 1");
   SchedulerOptions so;
@@ -122,8 +114,10 @@ class EvalBatch {
   void RunVote(const EvalJob& job) {
     const VoteProfile& profile = *job.sampler->spec->vote;
     const auto t0 = Clock::now();
-    const VoteGeneration vote = GenerateByVote(model_, tokenizer_, pool_, Prompt(job), profile,
-                                               VoteAnswerHook(task_, profile), o_.max_tokens, job.seed);
+    // The task says what an answer is (the reading it scores), not the profile.
+    const AnswerHook answer = RuleAnswerHook(task_.VoteAnswerRule(*job.item));
+    const VoteGeneration vote =
+        GenerateByVote(model_, tokenizer_, pool_, Prompt(job), profile, answer, o_.max_tokens, job.seed);
     JobOutput out;
     out.response = vote.response;
     out.result = vote.result;

@@ -3,6 +3,7 @@
 #include <limits>
 
 #include "eval/json_fields.h"
+#include "runtime/session.h"
 
 namespace entropix {
 
@@ -126,6 +127,10 @@ json EvalRecord::ToJson() const {
 std::string EvalRecord::ToLine() const {
   // Model output can hold broken UTF-8: written replaced, never refused.
   return ToJson().dump(-1, ' ', false, json::error_handler_t::replace) + "\n";
+}
+
+bool CutShort(const EvalRecord& r) {
+  return r.stop == StopReasonName(StopReason::kMaxTokens) || r.stop == StopReasonName(StopReason::kContextFull);
 }
 
 }  // namespace entropix

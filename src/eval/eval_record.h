@@ -64,4 +64,8 @@ struct EvalRecord {
   bool operator==(const EvalRecord&) const = default;
 };
 
+// Whether the generation was cut by the token cap or the context (its answer
+// may be missing for that reason alone): what "cap hit" counts everywhere.
+bool CutShort(const EvalRecord& r);
+
 }  // namespace entropix

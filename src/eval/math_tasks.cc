@@ -33,12 +33,6 @@ constexpr Gsm8kPromptStyle kGsm8kStyles[] = {
      "\"The answer is N.\" where N is a number."},
 };
 
-// Whether a record was cut by the token cap or the context (its answer may
-// be missing for that reason alone).
-bool Truncated(const EvalRecord& r) {
-  return r.stop == StopReasonName(StopReason::kMaxTokens) || r.stop == StopReasonName(StopReason::kContextFull);
-}
-
 class Gsm8kTask : public Task {
  public:
   explicit Gsm8kTask(const TaskOptions& o)
@@ -99,6 +93,9 @@ class Gsm8kTask : public Task {
     return s;
   }
 
+  // Votes compare the strict answer, the one scored.
+  AnswerRule VoteAnswerRule(const EvalItem&) const override { return {AnswerRule::Kind::kMath, true, {}}; }
+
   // Records from before issue 8 have empty details: they count in n_legacy
   // only (rescoring gives them details).
   nlohmann::json Summarize(std::span<const EvalRecord> records) const override {
@@ -113,7 +110,7 @@ class Gsm8kTask : public Task {
       flexible += r.details.value("flexible", false);
       no_marker += r.details.value("marker", "") == AnswerMarkerName(AnswerMarker::kNone);
       output_block += r.details.value("output_block", false);
-      truncated += Truncated(r);
+      truncated += CutShort(r);
     }
     const auto share = [n](int k) { return n > 0 ? static_cast<double>(k) / n : 0.0; };
     nlohmann::json out = {{"n", n},
@@ -289,6 +286,10 @@ class ArithTask : public Task {
     s.value = got && SameNumber(*got, item.reference) ? 1.0 : 0.0;
     return s;
   }
+  AnswerRule VoteAnswerRule(const EvalItem& item) const override {
+    if (item.data.value("kind", "") != "comparison") return {AnswerRule::Kind::kMath, false, {}};
+    return {AnswerRule::Kind::kFirst, false, item.data["candidates"].get<std::vector<std::string>>()};
+  }
   nlohmann::json Identity() const override {
     return {{"task", "arith"}, {"item_seed", options_.seed}, {"difficulty", options_.difficulty},
             {"system", options_.system_prompt}};
@@ -317,11 +318,9 @@ bool HasOutputBlock(std::string_view response) { return response.find("```output
 
 std::optional<std::string> FirstCandidateMentioned(std::string_view response, const std::string& a,
                                                    const std::string& b) {
-  const auto na = NormalizeNumber(a), nb = NormalizeNumber(b);
-  for (const std::string& n : FindNumbers(response)) {
-    if (n == na || n == nb) return n;
-  }
-  return std::nullopt;
+  const std::optional<Answer> got = FirstCandidateAnswer(response, {a, b});
+  if (!got) return std::nullopt;
+  return got->key;
 }
 
 std::unique_ptr<Task> MakeGsm8kTask(const TaskOptions& o) { return std::make_unique<Gsm8kTask>(o); }

@@ -4,11 +4,13 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <memory>
 #include <optional>
 #include <set>
 #include <thread>
 
 #include "core/error.h"
+#include "decoding/trace_host.h"
 #include "decoding/vote_strategy.h"
 #include "eval/checkpoint.h"
 #include "eval/json_fields.h"
@@ -16,8 +18,10 @@
 #include "eval/task.h"
 #include "eval/trace_pool.h"
 #include "model/model.h"
-#include "runtime/vote_runner.h"
+#include "eval/pool_batch.h"
+#include "eval/pool_lockstep.h"
 #include "store/progress_bar.h"
+#include "threading/thread_pool.h"
 #include "tokenizer/streaming_decoder.h"
 #include "tokenizer/tokenizer.h"
 
@@ -33,85 +37,6 @@ std::optional<ForkRule> KindRule(const std::string& name) {
   if (name == "random") return ForkRule::kRandom;
   if (name == "sample" || name == "independent_sample") return ForkRule::kIndependentSample;
   return std::nullopt;
-}
-
-// One kind's strategy, and where its trace ids live on the shared host.
-struct Lane {
-  VoteStrategy strategy;
-  std::map<int, int> host_of;  // strategy trace id -> pool (host) id
-};
-
-// Runs every lane to its end on one host, in lockstep: one RunBatch per
-// round with every lane's next batch. Returns the pool traces (requests and
-// results by pool id; answers filled in by the caller).
-class LockstepPool {
- public:
-  explicit LockstepPool(TraceHost& host) : host_(host) {}
-
-  void Run(std::vector<Lane>& lanes) {
-    for (;;) {
-      std::vector<TraceRequest> batch;
-      std::vector<std::pair<Lane*, int>> owner;  // per batch entry: lane and its trace id
-      std::vector<std::pair<Lane*, int>> shared;  // greedy requests answered by the first lane's
-      for (Lane& lane : lanes) {
-        for (TraceRequest r : lane.strategy.NextBatch()) {
-          if (r.parent < 0 && r.origin == "greedy" && greedy_ >= 0) {
-            lane.host_of[r.id] = greedy_;
-            shared.push_back({&lane, r.id});
-            continue;
-          }
-          const int local = r.id;
-          r.id = static_cast<int>(requests_.size());
-          if (r.parent >= 0) r.parent = lane.host_of.at(r.parent);
-          if (r.origin == "greedy" && r.parent < 0) greedy_ = r.id;
-          lane.host_of[local] = r.id;
-          requests_.push_back(r);
-          batch.push_back(r);
-          owner.push_back({&lane, local});
-        }
-      }
-      if (batch.empty() && shared.empty()) return;
-      std::vector<TraceResult> results = host_.RunBatch(batch);
-      for (TraceResult& res : results) {
-        if (static_cast<int>(results_.size()) <= res.id) results_.resize(res.id + 1);
-        results_[res.id] = res;
-      }
-      for (size_t i = 0; i < batch.size(); ++i) Finish(*owner[i].first, owner[i].second);
-      for (auto& [lane, local] : shared) Finish(*lane, local);
-    }
-  }
-
-  const std::vector<TraceRequest>& requests() const { return requests_; }
-  const std::vector<TraceResult>& results() const { return results_; }
-
- private:
-  void Finish(Lane& lane, int local) {
-    TraceResult r = results_.at(lane.host_of.at(local));
-    r.id = local;
-    lane.strategy.Finish(std::move(r));
-  }
-
-  TraceHost& host_;
-  int greedy_ = -1;
-  std::vector<TraceRequest> requests_;  // by pool id
-  std::vector<TraceResult> results_;    // by pool id
-};
-
-// The answer, margin and confidence each lane's strategy found for its
-// traces (a shared greedy trace gets the first lane's).
-void FillVerdicts(const std::vector<Lane>& lanes, std::vector<PoolTrace>& traces) {
-  std::vector<bool> seen(traces.size(), false);
-  for (const Lane& lane : lanes) {
-    for (const VoteEvent& e : lane.strategy.events()) {
-      if (e.kind != VoteEvent::Kind::kTraceFinished) continue;
-      const int id = lane.host_of.at(e.trace_id);
-      if (seen[id]) continue;
-      seen[id] = true;
-      traces[id].answer = e.answer;
-      traces[id].answer_margin = e.answer_margin;
-      traces[id].confidence = e.confidence;
-    }
-  }
 }
 
 std::string FullText(const Tokenizer& tokenizer, const TraceResult& r) {
@@ -197,23 +122,12 @@ VoteProfile PoolProfile(const VoteProfile& base, const PoolKind& kind) {
 }
 
 std::vector<PoolTrace> RunPoolKinds(TraceHost& host, const std::vector<PoolKind>& kinds, const VoteProfile& base,
-                                    uint64_t seed) {
-  std::vector<Lane> lanes;
-  for (const PoolKind& k : kinds) {
-    const VoteProfile profile = PoolProfile(base, k);
-    lanes.push_back({VoteStrategy(profile, MathAnswerHook(profile.answer_require_marker), seed), {}});
+                                    uint64_t seed, const AnswerHook& answer) {
+  PoolLockstep lockstep(kinds, base, seed, answer);
+  for (auto round = lockstep.NextRound(); !round.empty(); round = lockstep.NextRound()) {
+    lockstep.FinishRound(host.RunBatch(round));
   }
-  LockstepPool run(host);
-  run.Run(lanes);
-  std::vector<PoolTrace> traces;
-  for (size_t id = 0; id < run.requests().size(); ++id) {
-    PoolTrace t;
-    t.request = run.requests()[id];
-    t.result = run.results()[id];
-    traces.push_back(std::move(t));
-  }
-  FillVerdicts(lanes, traces);
-  return traces;
+  return lockstep.Traces();
 }
 
 PoolRunStats BuildTracePool(const Model& model, const Tokenizer& tokenizer, const std::string& model_label,
@@ -241,35 +155,40 @@ PoolRunStats BuildTracePool(const Model& model, const Tokenizer& tokenizer, cons
   }
   PoolRunStats stats;
   stats.resumed = static_cast<int>(done.size());
-  std::FILE* out = std::fopen(file.c_str(), "ab");
+  std::unique_ptr<std::FILE, int (*)(std::FILE*)> out(std::fopen(file.c_str(), "ab"), &std::fclose);
   if (!out) throw Error(ErrorCode::kIo, "cannot append to '" + file.string() + "'");
-  ThreadPool pool(ResolveThreads(o.threads));
-  const int todo = static_cast<int>(task.items().size()) - stats.resumed;
-  std::optional<ProgressBar> progress;
-  if (o.progress && todo > 0) progress.emplace("pool", todo, ProgressOptions{ProgressUnit::kItems, 20, stderr});
-  int max_rows = 1;
-  for (const PoolKind& k : o.kinds) max_rows += k.traces;
+  std::vector<PoolJob> jobs;
   for (size_t index = 0; index < task.items().size(); ++index) {
     const EvalItem& item = task.items()[index];
     if (done.count(item.id)) continue;
-    const std::vector<int32_t> prompt = EncodeConversation(model, tokenizer, o.prompt, item.messages);
+    jobs.push_back({index, EncodeConversation(model, tokenizer, o.prompt, item.messages),
+                    DrawSeed(ItemSeed(o.seed, item.id), 0), task.VoteAnswerRule(item)});
+  }
+  std::optional<ProgressBar> progress;
+  if (o.progress && !jobs.empty()) {
+    progress.emplace("pool", static_cast<int>(jobs.size()), ProgressOptions{ProgressUnit::kItems, 20, stderr});
+  }
+  PoolBatchOptions bo;
+  bo.kinds = o.kinds;
+  bo.base = o.base;
+  bo.max_tokens = max_tokens;
+  bo.parallel = o.parallel;
+  ThreadPool pool(ResolveThreads(o.threads));
+  RunPoolJobs(model, tokenizer, pool, jobs, bo, [&](const PoolJob& job, std::vector<PoolTrace> traces) {
+    const EvalItem& item = task.items()[job.index];
     PoolItem p;
     p.item = item.id;
-    p.index = static_cast<int64_t>(index);
-    p.seed = DrawSeed(ItemSeed(o.seed, item.id), 0);
-    p.prompt_tokens = static_cast<int64_t>(prompt.size());
+    p.index = static_cast<int64_t>(job.index);
+    p.seed = job.seed;
+    p.prompt_tokens = static_cast<int64_t>(job.prompt.size());
     p.reference = item.reference;
-    VoteHostOptions ho;
-    ho.max_tokens = max_tokens;
-    ho.max_rows = std::max(32, max_rows);
-    SchedulerTraceHost host(model, tokenizer, pool, prompt, ho);
-    p.traces = RunPoolKinds(host, o.kinds, o.base, p.seed);
+    p.answer_rule = job.answer_rule;
+    p.traces = std::move(traces);
     for (PoolTrace& t : p.traces) {
       t.correct = task.ScoreGeneration(item, FullText(tokenizer, t.result), t.result.tokens).value;
     }
     const std::string line = p.ToLine();
-    if (std::fwrite(line.data(), 1, line.size(), out) != line.size() || std::fflush(out) != 0) {
-      std::fclose(out);
+    if (std::fwrite(line.data(), 1, line.size(), out.get()) != line.size() || std::fflush(out.get()) != 0) {
       throw Error(ErrorCode::kIo, "cannot write '" + file.string() + "'");
     }
     ++stats.built;
@@ -277,8 +196,7 @@ PoolRunStats BuildTracePool(const Model& model, const Tokenizer& tokenizer, cons
       progress->SetDetail("item " + item.id);
       progress->Set(stats.built);
     }
-  }
-  std::fclose(out);
+  });
   if (progress) progress->Finish();
   return stats;
 }

@@ -58,7 +58,8 @@ class ReplayHost final : public TraceHost {
 
 ReplayOutcome ReplayVote(const PoolItem& item, const VoteProfile& profile) {
   ReplayHost host(item);
-  VoteStrategy strategy(profile, MathAnswerHook(profile.answer_require_marker), item.seed);
+  // The item's own answer rule (the pool's), whatever the profile's answer settings say.
+  VoteStrategy strategy(profile, RuleAnswerHook(item.answer_rule), item.seed);
   ReplayOutcome o;
   try {
     RunVote(strategy, host);

@@ -19,8 +19,6 @@ namespace {
 using json = nlohmann::json;
 namespace fs = std::filesystem;
 
-constexpr const char* kCapStop = "token limit";  // StopReasonName(StopReason::kMaxTokens)
-
 // One sampler's records on the summary's items: [item][draw].
 using Draws = std::vector<const EvalRecord*>;
 
@@ -197,7 +195,7 @@ json Summarize(const Task& task, std::span<const SummarySampler> samplers, std::
         tokens += static_cast<double>(r->tokens);
         decode_s += r->decode_seconds;
         generations += 1;
-        capped += r->stop == kCapStop ? 1 : 0;
+        capped += CutShort(*r) ? 1 : 0;
         for (int k = 0; k < kNumStates; ++k) states[k] += static_cast<double>(r->states[k]);
         engines.insert(r->engine.value_or("unknown"));
         hashes.insert(r->sampler_sha256.value_or("unknown"));

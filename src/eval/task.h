@@ -11,6 +11,7 @@
 #include <string_view>
 #include <vector>
 
+#include "decoding/answer_hook.h"
 #include "eval/eval_record.h"
 #include "runtime/prompt.h"
 #include "tokenizer/chat_template.h"
@@ -49,6 +50,10 @@ class Task {
                                     const std::vector<int32_t>& tokens) const {
     return Score(item, response);
   }
+  // How a vote reads this item's responses (decoding/answer_hook.h): the
+  // reading Score uses, so that traces are grouped by the answer they are
+  // scored on. Default: none (open-ended; the vote picks by confidence).
+  virtual AnswerRule VoteAnswerRule(const EvalItem& item) const { return {AnswerRule::Kind::kNone, false, {}}; }
   // Task-specific summary fields from one sampler's per-item records.
   // Default: none.
   virtual nlohmann::json Summarize(std::span<const EvalRecord> records) const {

@@ -177,7 +177,13 @@ class LoopsTask : public Task {
     for (const auto& r : records) gens.push_back(r.token_ids);
     return {{"distinct_1", DistinctN(gens, 1)}, {"distinct_2", DistinctN(gens, 2)}, {"distinct_3", DistinctN(gens, 3)}};
   }
-  json Identity() const override { return {{"task", "loops"}, {"data", options_.data}}; }
+  // The system message is part of it when there is one (loops folders from
+  // before issue 8 were made without one and rescore with --system "").
+  json Identity() const override {
+    json id = {{"task", "loops"}, {"data", options_.data}};
+    if (!options_.system_prompt.empty()) id["system"] = options_.system_prompt;
+    return id;
+  }
 
  private:
   void Add(const std::string& prompt) {

@@ -107,6 +107,36 @@ PoolTrace TraceFrom(const JsonFields& f, int expected_id) {
   return t;
 }
 
+const char* AnswerKindNames[] = {"none", "math", "first"};
+
+json AnswerRuleJson(const AnswerRule& r) {
+  json j = {{"kind", AnswerKindNames[static_cast<int>(r.kind)]}};
+  if (r.kind == AnswerRule::Kind::kMath) j["require_marker"] = r.require_marker;
+  if (r.kind == AnswerRule::Kind::kFirst) j["candidates"] = r.candidates;
+  return j;
+}
+
+AnswerRule AnswerRuleFrom(const JsonFields& f) {
+  f.OnlyKeys({"kind", "require_marker", "candidates"}, "an answer rule field");
+  AnswerRule r;
+  const std::string kind = f.String("kind");
+  if (kind == "none") {
+    r.kind = AnswerRule::Kind::kNone;
+  } else if (kind == "math") {
+    r.kind = AnswerRule::Kind::kMath;
+    r.require_marker = f.Bool("require_marker");
+  } else if (kind == "first") {
+    r.kind = AnswerRule::Kind::kFirst;
+    for (const json& c : f.Array("candidates")) {
+      if (!c.is_string()) f.Fail("field '" + f.Name("candidates") + "' must hold strings");
+      r.candidates.push_back(c.get<std::string>());
+    }
+  } else {
+    f.Fail("field '" + f.Name("kind") + "' must be none, math or first");
+  }
+  return r;
+}
+
 }  // namespace
 
 json TokenRuleJson(const TokenRule& r) {
@@ -155,13 +185,14 @@ PoolItem PoolItem::FromJson(std::string_view line, const std::string& file, int 
   const std::string where = LineWhere(file, line_no);
   const json j = ParseJsonObject(line, where);
   const JsonFields f(j, where);
-  f.OnlyKeys({"item", "index", "seed", "prompt_tokens", "reference", "traces"}, "a pool item field");
+  f.OnlyKeys({"item", "index", "seed", "prompt_tokens", "reference", "answer_rule", "traces"}, "a pool item field");
   PoolItem p;
   p.item = f.String("item");
   p.index = f.Integer("index", 0, kMaxCount);
   p.seed = f.Unsigned("seed");
   p.prompt_tokens = f.Integer("prompt_tokens", 0, kMaxCount);
   p.reference = f.String("reference");
+  p.answer_rule = AnswerRuleFrom(f.Object("answer_rule"));
   const std::vector<JsonFields> traces = f.Objects("traces");
   if (traces.empty()) f.Fail("field 'traces' is empty (the greedy trace comes first)");
   for (size_t i = 0; i < traces.size(); ++i) p.traces.push_back(TraceFrom(traces[i], static_cast<int>(i)));
@@ -172,7 +203,7 @@ std::string PoolItem::ToLine() const {
   json traces_json = json::array();
   for (const PoolTrace& t : traces) traces_json.push_back(TraceJson(t));
   const json j = {{"item", item}, {"index", index}, {"seed", seed}, {"prompt_tokens", prompt_tokens},
-                  {"reference", reference}, {"traces", traces_json}};
+                  {"reference", reference}, {"answer_rule", AnswerRuleJson(answer_rule)}, {"traces", traces_json}};
   return j.dump(-1, ' ', false, json::error_handler_t::replace) + "\n";
 }
 

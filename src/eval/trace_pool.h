@@ -22,6 +22,7 @@
 #include <string>
 #include <vector>
 
+#include "decoding/answer_hook.h"
 #include "decoding/trace_request.h"
 
 namespace entropix {
@@ -43,6 +44,7 @@ struct PoolItem {
   uint64_t seed = 0;  // the strategies' seed (the eval seed of draw 0)
   int64_t prompt_tokens = 0;
   std::string reference;
+  AnswerRule answer_rule;         // how the task reads this item's answers (replay's answer hook)
   std::vector<PoolTrace> traces;  // by pool id; 0 is the greedy trace
 
   static PoolItem FromJson(std::string_view line, const std::string& file, int line_no);

@@ -370,20 +370,26 @@ std::optional<std::string> NormalizeNumber(std::string_view text) {
   return out;
 }
 
-std::vector<std::string> FindNumbers(std::string_view text) {
-  std::vector<std::string> out;
+std::vector<NumberSpan> FindNumberSpans(std::string_view text) {
+  std::vector<NumberSpan> out;
   size_t i = 0;
   while (i < text.size()) {
     if (NumberStart(text, i)) {
       const size_t len = ScanNumber(text, i);
       if (len > 0) {
-        if (auto n = NormalizeNumber(text.substr(i, len))) out.push_back(*n);
+        if (auto n = NormalizeNumber(text.substr(i, len))) out.push_back({*n, i, i + len});
         i += len;
         continue;
       }
     }
     ++i;
   }
+  return out;
+}
+
+std::vector<std::string> FindNumbers(std::string_view text) {
+  std::vector<std::string> out;
+  for (NumberSpan& n : FindNumberSpans(text)) out.push_back(std::move(n.value));
   return out;
 }
 

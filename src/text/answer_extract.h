@@ -19,6 +19,12 @@ std::optional<std::string> NormalizeNumber(std::string_view text);
 // (or '-$' / '$-'), digits with optional thousands commas, and an optional
 // fraction (".5" is allowed). A '.' that ends a sentence is not a fraction.
 std::vector<std::string> FindNumbers(std::string_view text);
+// The same numbers with the bytes [begin, end) of `text` each was read from.
+struct NumberSpan {
+  std::string value;  // normalised
+  size_t begin = 0, end = 0;
+};
+std::vector<NumberSpan> FindNumberSpans(std::string_view text);
 
 // The final-answer markers a response may use (docs/EVALUATION.md, gsm8k).
 enum class AnswerMarker {

@@ -69,5 +69,23 @@ TEST(MathAnswer, FractionsAndExpressions) {
   EXPECT_EQ(b->begin, e.size() - 1);
 }
 
+
+// A comparison's answer: the first candidate named, wherever a later number
+// or marker points elsewhere (arith scores comparisons this way).
+TEST(FirstCandidate, FirstNamedWinsWithItsSpan) {
+  const std::vector<std::string> c = {"9.9", "9.11"};
+  const std::string r = "9.90 is larger than 9.11, so the answer is 9.11.";
+  const auto a = FirstCandidateAnswer(r, c);
+  ASSERT_TRUE(a);
+  EXPECT_EQ(a->key, "9.9");
+  EXPECT_EQ(SpanText(r, *a), "9.90");
+  EXPECT_FALSE(FirstCandidateAnswer("Both are 10.", c));
+  // Through a rule, as a pool stores it.
+  EXPECT_EQ(RuleAnswerHook({AnswerRule::Kind::kFirst, false, c})(r)->key, "9.9");
+  EXPECT_EQ(RuleAnswerHook({AnswerRule::Kind::kMath, false, {}})(r)->key, "9.11");
+  EXPECT_FALSE(RuleAnswerHook({AnswerRule::Kind::kMath, true, {}})("It is 9.9."));
+  EXPECT_FALSE(RuleAnswerHook({AnswerRule::Kind::kNone, false, {}})(r));
+}
+
 }  // namespace
 }  // namespace entropix

@@ -58,6 +58,55 @@ TEST(Extract, ComparisonCandidate) {
   EXPECT_FALSE(FirstCandidateMentioned("I do not know", "9.9", "9.11").has_value());
 }
 
+// A vote reads an item's answers the way the task scores them: the key of
+// the task's answer rule is the number Score extracted, for every item kind.
+TEST(Extract, VoteAnswerRuleIsTheScoredReading) {
+  TaskOptions to;
+  to.name = "arith";
+  to.limit = 40;
+  const auto arith = MakeTask(to);
+  int comparisons = 0;
+  for (const EvalItem& item : arith->items()) {
+    comparisons += item.data.value("kind", "") == "comparison";
+    const std::string other = item.data.value("kind", "") == "comparison"
+                                  ? item.data["candidates"][1].get<std::string>() : "12345";
+    for (const std::string& r : {item.reference + " is it, not " + other + ". The answer is " + other + ".",
+                                 "The answer is " + other + "; " + item.reference, std::string("no idea")}) {
+      const ItemScore s = arith->Score(item, r);
+      const auto a = RuleAnswerHook(arith->VoteAnswerRule(item))(r);
+      EXPECT_EQ(a ? a->key : "", s.extracted) << "arith item " << item.id << ": " << r;
+    }
+  }
+  EXPECT_GT(comparisons, 0);
+  to.name = "gsm8k";
+  to.data = std::string(ENTROPIX_SHARED_DIR) + "/data/gsm8k/train.jsonl";
+  to.limit = 1;
+  if (!std::filesystem::exists(to.data)) GTEST_SKIP() << "no " << to.data;
+  const auto gsm8k = MakeTask(to);
+  const EvalItem& item = gsm8k->items()[0];
+  for (const std::string& r : {std::string("So 5 + 7 = 12 in all."), std::string("\\boxed{72} then 3")}) {
+    const ItemScore s = gsm8k->Score(item, r);
+    const auto a = RuleAnswerHook(gsm8k->VoteAnswerRule(item))(r);
+    EXPECT_EQ(a ? a->key : "", s.extracted) << r;  // strict: no marker, no answer
+  }
+}
+
+// A loops run's system message is part of its identity (a rerun with
+// another one is refused); without one the identity is the one loops
+// folders had before the message existed.
+TEST(Loops, SystemMessageIsPartOfTheIdentity) {
+  TaskOptions to;
+  to.name = "loops";
+  const json with = MakeTask(to)->Identity();
+  to.system_prompt = "Be brief.";
+  const json other = MakeTask(to)->Identity();
+  to.system_prompt = "";
+  const json none = MakeTask(to)->Identity();
+  EXPECT_NE(with, other);
+  EXPECT_NE(with, none);
+  EXPECT_EQ(none, json({{"task", "loops"}, {"data", ""}}));
+}
+
 // ------------------------------------------------------------- IFEval
 
 void ExpectCheck(const char* id, const json& kw, const std::string& yes, const std::string& no) {

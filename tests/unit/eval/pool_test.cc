@@ -124,9 +124,11 @@ TEST(Replay, MethodListsAreChecked) {
 }
 
 TEST(TracePool, LinesRoundTripAndDamageIsLocated) {
-  const PoolItem p = HandPool();
+  PoolItem p = HandPool();
+  p.answer_rule = {AnswerRule::Kind::kFirst, false, {"9.9", "9.11"}};
   const PoolItem back = PoolItem::FromJson(p.ToLine(), "pool.jsonl", 1);
   ASSERT_EQ(back.traces.size(), p.traces.size());
+  EXPECT_TRUE(back.answer_rule == p.answer_rule);
   EXPECT_EQ(back.ToLine(), p.ToLine());
   EXPECT_EQ(back.traces[4].request.first.rank, 4);
   EXPECT_EQ(back.traces[2].result.entropy_bits, p.traces[2].result.entropy_bits);
@@ -148,6 +150,9 @@ TEST(TracePool, LinesRoundTripAndDamageIsLocated) {
   j = nlohmann::json::parse(p.ToLine());
   j["traces"][0]["first"]["kind"] = "beam";
   expect_error(j.dump(), "greedy, ranked or sample");
+  j = nlohmann::json::parse(p.ToLine());
+  j["answer_rule"]["kind"] = "regex";
+  expect_error(j.dump(), "none, math or first");
   expect_error("{\"item\": 1}", "item");
 }
 
@@ -265,13 +270,13 @@ TEST(Replay, EqualsTheLiveStrategyOnAFakeModel) {
     PoolItem item;
     item.seed = seed;
     item.prompt_tokens = 5;
-    item.traces = RunPoolKinds(pool_host, kinds, base, seed);
+    item.traces = RunPoolKinds(pool_host, kinds, base, seed, RuleAnswerHook(item.answer_rule));
     ASSERT_EQ(item.traces[0].request.origin, "greedy");
     const PoolItem stored = PoolItem::FromJson(item.ToLine(), "pool.jsonl", 1);  // replay what a file holds
     for (size_t pi = 0; pi < profiles.size(); ++pi) {
       const VoteProfile& profile = profiles[pi];
       FakeModelHost live_host(seed);
-      VoteStrategy live(profile, MathAnswerHook(profile.answer_require_marker), seed);
+      VoteStrategy live(profile, RuleAnswerHook(item.answer_rule), seed);  // the pool's rule, as replay
       const VoteOutcome& v = RunVote(live, live_host);
       int from_prompt = 0;
       for (const VoteEvent& e : live.events()) from_prompt += e.kind == VoteEvent::Kind::kTraceStarted && e.parent < 0;
@@ -302,7 +307,7 @@ TEST(Replay, EqualsTheLiveStrategyOnAFakeModel) {
   FakeModelHost pool_host(1);
   PoolItem item;
   item.seed = 1;
-  item.traces = RunPoolKinds(pool_host, kinds, base, 1);
+  item.traces = RunPoolKinds(pool_host, kinds, base, 1, RuleAnswerHook(item.answer_rule));
   ReplayMethod m;
   m.kind = ReplayMethod::Kind::kVote;
   m.profile = other;
@@ -367,6 +372,42 @@ TEST(Replay, ReproducesLiveVoteRecords) {
     ++compared;
   }
   EXPECT_EQ(compared, 8);
+  std::filesystem::remove_all(dir);
+}
+
+// Items batched on one scheduler (--parallel) give the pool a serial run
+// gives, item for item (only the order of the lines may differ).
+TEST(TracePool, SameForAnyParallel) {
+  if (!std::filesystem::exists(kModel)) GTEST_SKIP() << "no " << kModel;
+  const auto model = Model::Load(kModel);
+  const auto tokenizer = Tokenizer::FromGguf(model->file());
+  const auto dir = std::filesystem::path(::testing::TempDir()) / "entropix_pool_parallel";
+  std::filesystem::remove_all(dir);
+  TaskOptions to;
+  to.name = "arith";
+  to.limit = 5;
+  to.seed = 4;
+  const auto task = MakeTask(to);
+  std::map<int, std::map<std::string, std::string>> lines;  // parallel -> item -> line
+  for (int parallel : {1, 3}) {
+    PoolOptions po;
+    po.out_dir = (dir / std::to_string(parallel)).string();
+    po.spec = "entropy:3,first_token:2,sample:2";
+    po.kinds = ParsePoolSpec(po.spec);
+    po.base = ResolveVoteProfile("vote-default");
+    po.seed = 9;
+    po.max_tokens = 16;
+    po.threads = 2;
+    po.parallel = parallel;
+    po.progress = false;
+    ASSERT_EQ(BuildTracePool(*model, *tokenizer, "stories260K", *task, po).built, 5);
+    for (const PoolItem& p : ReadPoolFile(std::filesystem::path(po.out_dir) / "pool.jsonl")) {
+      lines[parallel][p.item] = p.ToLine();
+    }
+  }
+  ASSERT_EQ(lines[1].size(), 5u);
+  ASSERT_EQ(lines[3].size(), 5u);
+  for (const auto& [item, line] : lines[1]) EXPECT_TRUE(line == lines[3][item]) << "item " << item << " differs";
   std::filesystem::remove_all(dir);
 }
 
