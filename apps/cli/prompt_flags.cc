@@ -9,7 +9,7 @@
 namespace entropix {
 
 void AddPromptFlags(CLI::App* cmd, PromptArgs& args) {
-  auto* sys = cmd->add_option("--sys,--system-prompt", args.system_prompt, "System message in chat mode")
+  auto* sys = cmd->add_option("--sys,--system-prompt,--system", args.system_prompt, "System message in chat mode")
                   ->capture_default_str();
   cmd->add_flag("--template-system", args.template_system,
                 "Use the chat template's built-in system message instead")->excludes(sys);

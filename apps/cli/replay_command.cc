@@ -22,7 +22,8 @@ CLI::App* AddReplayCommand(CLI::App& app, ReplayArgs& a) {
       "replay", "Replay greedy, self-consistency, CoT-decoding and vote profiles on stored trace pools (no model)");
   cmd->add_option("pools", a.pools, "Pool folders made by `eval --pool` (or their pool.jsonl)")->required();
   cmd->add_option("--methods", a.methods,
-                  "Comma-separated: greedy, sc@K, cot@K, a vote profile name or file")
+                  "Comma-separated: greedy, sc@K, cot@K, a vote profile name or file, or a grid "
+                  "PROFILE:KEY=V1|V2:... (one method per combination)")
       ->capture_default_str();
   cmd->add_option("-o,--output", a.out_dir, "Folder for replay.json, replay.md, replay_items.jsonl and replay.svg");
   cmd->add_option("--resamples", a.resamples, "Bootstrap resamples")->check(CLI::Range(100, 1000000));

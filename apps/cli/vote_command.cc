@@ -214,7 +214,7 @@ int RunVoteCommand(const RunArgs& a, VoteProfile profile) {
   if (a.quiet) {
     print(TextOf(strategy.trace(o.chosen_trace)) + "\n");
   } else {
-    std::fprintf(stderr, "[vote: chosen trace %d | answer %s | stop: %s | %d traces | %lld forward tokens]\n",
+    std::fprintf(stderr, "[vote: chosen trace %d | answer %s | stop: %s | %d traces | %lld decode forward tokens]\n",
                  o.chosen_trace, OneLine(AnswerText(o.answer), 32).c_str(), o.stop_reason.c_str(), o.traces,
                  static_cast<long long>(o.forward_tokens));
   }

@@ -21,8 +21,8 @@
 //                       an edited profile beside the old one)
 //
 // PROFILE is a built-in name or a JSON file; "entropix" (and an omitted
-// @PROFILE) stands for the default profile the caller passes: for `run` and
-// `eval`, --profile or the built-in fitted on the model.
+// @PROFILE) stands for the default profile the caller passes: for `run`,
+// --profile or the built-in fitted on the model; for `eval`, the latter.
 #pragma once
 
 #include <optional>
