@@ -134,6 +134,7 @@ struct EvalArgs {
   int limit = 0;                                   // 0 = all items
   std::string split;                               // gsm8k, ifeval: dev | holdout | calibration ("" = all)
   int draws = 1;                                   // per item, stochastic samplers
+  bool samplers_given = false, draws_given = false;  // on the command line (--rescore: else from the folder)
   int parallel = 4;                                // generations at once on one scheduler
   uint64_t seed = 0;
   int max_tokens = 0;                              // 0 = the task's default

@@ -24,12 +24,14 @@ CLI::App* AddEvalCommand(CLI::App& app, EvalArgs& a) {
                    "lowT[@PROFILE] (T 0.5, the profile's truncation), entropix[@PROFILE], vote[@VOTE_PROFILE] "
                    "(several traces, the chosen one scored), a profile name or file; LABEL=SPEC files one "
                    "under another label")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->each([&a](const std::string&) { a.samplers_given = true; });
   cmd->add_option("--split", a.split,
                    "gsm8k, ifeval: only the items of this declared split (data/splits/TASK.json)")
       ->check(CLI::IsMember({"dev", "holdout", "calibration"}));
   cmd->add_option("--draws", a.draws, "Generations per item for stochastic samplers (greedy: 1)")
-      ->check(CLI::Range(1, 1000))->capture_default_str();
+      ->check(CLI::Range(1, 1000))->capture_default_str()
+      ->each([&a](const std::string&) { a.draws_given = true; });
   cmd->add_option("--parallel", a.parallel,
                    "Generations (with --pool: items) at once, batched on one scheduler "
                    "(1: one at a time; records are the same)")
@@ -61,7 +63,8 @@ CLI::App* AddEvalCommand(CLI::App& app, EvalArgs& a) {
       ->capture_default_str();
   cmd->add_flag("--rescore", a.rescore,
                      "Generate nothing: score the folder's stored responses again with the current checkers, "
-                     "rewrite results.jsonl and the summary");
+                     "rewrite results.jsonl and the summary (of --samplers and --draws when given, else of every "
+                     "sampler and draw the folder holds)");
   return cmd;
 }
 
@@ -99,7 +102,11 @@ int EvalCommand(const EvalArgs& a) {
   eo.parallel = a.parallel;
   Summary summary;
   if (a.rescore) {
-    RescoreStats rs = RescoreEvaluation(label, *task, samplers, eo);
+    // Without --samplers: every label and draw the folder holds.
+    if (!a.samplers_given && !a.draws_given) eo.draws = 0;
+    const std::span<const SamplerSpec> rescored =
+        a.samplers_given ? std::span<const SamplerSpec>(samplers) : std::span<const SamplerSpec>();
+    RescoreStats rs = RescoreEvaluation(label, *task, rescored, eo);
     std::fprintf(stderr, "eval: rescored %d records in %s, %d changed score\n", rs.rescored, eo.out_dir.c_str(),
                  rs.changed);
     summary = std::move(rs.summary);

@@ -320,9 +320,28 @@ EvalRunStats RunEvaluation(const Model& model, const Tokenizer& tokenizer, const
   return stats;
 }
 
+// Every label of `records` (greedy first: the summary compares with it, then
+// in order of first appearance) with the draws recorded for it, capped at
+// `draws` unless 0.
+std::vector<SummarySampler> RecordedSamplers(const std::vector<EvalRecord>& records, int draws) {
+  std::vector<SummarySampler> out;
+  std::map<std::string, size_t> at;
+  for (const EvalRecord& r : records) {
+    const auto [it, fresh] = at.try_emplace(r.sampler, out.size());
+    if (fresh) out.push_back({r.sampler, 0});
+    SummarySampler& s = out[it->second];
+    s.draws = std::max(s.draws, static_cast<int>(r.draw) + 1);
+  }
+  std::stable_partition(out.begin(), out.end(), [](const SummarySampler& s) { return s.label == "greedy"; });
+  if (draws > 0) {
+    for (SummarySampler& s : out) s.draws = std::min(s.draws, draws);
+  }
+  return out;
+}
+
 RescoreStats RescoreEvaluation(const std::string& model_label, const Task& task,
                                std::span<const SamplerSpec> samplers, const EvalOptions& o) {
-  CheckDraws(o.draws);
+  if (!samplers.empty() || o.draws != 0) CheckDraws(o.draws);
   const fs::path dir(o.out_dir);
   CheckRunIdentity(dir, RunIdentity(model_label, task, o), o.out_dir, /*create=*/false);
   std::map<std::string, const EvalItem*> items;
@@ -342,7 +361,9 @@ RescoreStats RescoreEvaluation(const std::string& model_label, const Task& task,
     stats.changed += changed ? 1 : 0;
   }
   WriteFileAtomically(ResultsPath(o.out_dir), CheckpointText(records));
-  stats.summary = WriteSummaryFiles(o.out_dir, task, SummarySamplers(samplers, o.draws), records, o.resamples, o.seed);
+  const std::vector<SummarySampler> summarised =
+      samplers.empty() ? RecordedSamplers(records, o.draws) : SummarySamplers(samplers, o.draws);
+  stats.summary = WriteSummaryFiles(o.out_dir, task, summarised, records, o.resamples, o.seed);
   return stats;
 }
 

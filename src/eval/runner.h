@@ -84,6 +84,10 @@ struct RescoreStats {
 // the summary. Generates nothing. The folder must hold a run with the same
 // identity; no other `eval` may be writing to it at the time. Records from
 // before compute and identity were recorded are rescored as they are.
+// The summary covers `samplers` with options.draws, or, when `samplers` is
+// empty, every label the records hold (greedy first) with the draws they
+// hold (at most options.draws when that is not 0): rescoring a folder then
+// needs no flag repeated from the run that made it.
 RescoreStats RescoreEvaluation(const std::string& model_label, const Task& task,
                                std::span<const SamplerSpec> samplers, const EvalOptions& options);
 

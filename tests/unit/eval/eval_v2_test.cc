@@ -566,6 +566,23 @@ TEST_F(RunnerV2, ARerunWithOtherParametersUnderALabelIsRefused) {
   EXPECT_NE(ErrorOf([&] { Run("greedy,x=sample"); }).find("sampler 'x'"), std::string::npos);
 }
 
+// --rescore without --samplers: the summary covers every label and draw the
+// folder holds, greedy first, so no flag of the original run is needed.
+TEST_F(RunnerV2, RescoreWithoutSamplersSummarisesWhatTheFolderHolds) {
+  Run("sample,greedy", 2);
+  const RescoreStats all = RescoreEvaluation("stories260K", *task_, {}, Options(0));
+  const auto& s = all.summary.json["samplers"];
+  ASSERT_EQ(s.size(), 2u);
+  EXPECT_EQ(s[0]["sampler"], "greedy");
+  EXPECT_EQ(s[0]["draws"], 1);
+  EXPECT_EQ(s[1]["sampler"], "sample");
+  EXPECT_EQ(s[1]["draws"], 2);
+  EXPECT_EQ(all.rescored, 2 * (1 + 2));
+  // --draws alone caps what is summarised.
+  const RescoreStats one = RescoreEvaluation("stories260K", *task_, {}, Options(1));
+  EXPECT_EQ(one.summary.json["samplers"][1]["draws"], 1);
+}
+
 // Records from before draws, compute and identity were recorded: read as
 // unknown; rescoring and resuming still work.
 TEST_F(RunnerV2, OldRecordsWithoutTheNewFieldsStillRescoreAndResume) {
