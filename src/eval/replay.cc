@@ -2,7 +2,9 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cmath>
 #include <map>
+#include <random>
 
 #include "core/error.h"
 #include "decoding/answer_hook.h"
@@ -102,9 +104,8 @@ ReplayOutcome Finish(const PoolItem& item, const std::vector<const PoolTrace*>& 
   return o;
 }
 
-ReplayOutcome ReplaySelfConsistency(const PoolItem& item, int k) {
-  const std::vector<const PoolTrace*> used = FirstOf(item, "sample", k);
-  if (used.empty()) return {};
+// Majority over `used` (in pool order: ties go to the answer seen first).
+ReplayOutcome Majority(const PoolItem& item, const std::vector<const PoolTrace*>& used) {
   std::map<std::string, int> count;
   for (const PoolTrace* t : used) count[t->answer.value_or("")] += t->answer ? 1 : 0;
   const PoolTrace* best = used[0];
@@ -116,6 +117,66 @@ ReplayOutcome ReplaySelfConsistency(const PoolItem& item, int k) {
     }
   }
   return Finish(item, used, *best);
+}
+
+// Index sets of size k from n (each sorted, so pool order decides ties):
+// every one when there are at most kMaxSubsets, else the first k plus
+// kMaxSubsets - 1 drawn with a generator seeded by `seed`. The first set is
+// always {0, ..., k-1}.
+constexpr int kMaxSubsets = 200;
+std::vector<std::vector<int>> Subsets(int n, int k, uint64_t seed) {
+  std::vector<std::vector<int>> out;
+  double count = 1.0;  // C(n, k), as a double: it only has to be compared with kMaxSubsets
+  for (int i = 0; i < k; ++i) count = count * (n - i) / (i + 1);
+  std::vector<int> s(k);
+  for (int i = 0; i < k; ++i) s[i] = i;
+  out.push_back(s);
+  if (count <= kMaxSubsets + 0.5) {
+    for (;;) {  // the next combination in lexicographic order
+      int i = k - 1;
+      while (i >= 0 && s[i] == n - k + i) --i;
+      if (i < 0) return out;
+      ++s[i];
+      for (int j = i + 1; j < k; ++j) s[j] = s[j - 1] + 1;
+      out.push_back(s);
+    }
+  }
+  std::mt19937_64 rng(seed);
+  std::vector<int> all(n);
+  while (static_cast<int>(out.size()) < kMaxSubsets) {
+    for (int i = 0; i < n; ++i) all[i] = i;
+    for (int i = 0; i < k; ++i) std::swap(all[i], all[i + static_cast<int>(rng() % (n - i))]);
+    std::vector<int> pick(all.begin(), all.begin() + k);
+    std::sort(pick.begin(), pick.end());
+    out.push_back(std::move(pick));
+  }
+  return out;
+}
+
+// Self-consistency@k as an expectation: the majority's score averaged over
+// k-subsets of every stored sample (Subsets), so the row does not rest on
+// one draw of k; its forward tokens are averaged too. The chosen trace and
+// stop are those of the first k samples.
+ReplayOutcome ReplaySelfConsistency(const PoolItem& item, int k) {
+  std::vector<const PoolTrace*> samples;
+  for (const PoolTrace& t : item.traces) {
+    if (t.request.origin == "sample") samples.push_back(&t);
+  }
+  if (static_cast<int>(samples.size()) < k) return {};
+  const std::vector<std::vector<int>> subsets = Subsets(static_cast<int>(samples.size()), k, item.seed ^ k);
+  ReplayOutcome first;
+  double correct = 0.0, forward = 0.0;
+  for (size_t s = 0; s < subsets.size(); ++s) {
+    std::vector<const PoolTrace*> used;
+    for (int i : subsets[s]) used.push_back(samples[i]);
+    const ReplayOutcome o = Majority(item, used);
+    if (s == 0) first = o;
+    correct += o.correct;
+    forward += static_cast<double>(o.forward_tokens);
+  }
+  first.correct = correct / static_cast<double>(subsets.size());
+  first.forward_tokens = std::llround(forward / static_cast<double>(subsets.size()));
+  return first;
 }
 
 ReplayOutcome ReplayCot(const PoolItem& item, int k) {

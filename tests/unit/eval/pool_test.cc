@@ -75,7 +75,12 @@ TEST(Replay, BaselinesOnAHandPool) {
   EXPECT_EQ(sc.chosen_trace, 1);
   EXPECT_EQ(sc.correct, 1.0);
   EXPECT_EQ(sc.forward_tokens, 3 * 4 + 8 + 9 + 7);
-  EXPECT_EQ(Replay(p, "sc@2").chosen_trace, 1);  // 7, 5 tie: the answer seen first
+  // sc@2 averages over the three pairs: {7, 5} tie -> 7 (seen first, right),
+  // {7, 7} -> right, {5, 7} tie -> 5 (wrong): 2/3; tokens (25 + 23 + 24) / 3.
+  const ReplayOutcome sc2 = Replay(p, "sc@2");
+  EXPECT_EQ(sc2.chosen_trace, 1);  // of the first pair
+  EXPECT_NEAR(sc2.correct, 2.0 / 3.0, 1e-12);
+  EXPECT_EQ(sc2.forward_tokens, 24);
   EXPECT_FALSE(Replay(p, "sc@4").replayed);      // three samples stored
   ReplayOutcome cot = Replay(p, "cot@3");        // greedy 0.3, fork 0.9, fork without answer
   EXPECT_EQ(cot.chosen_trace, 4);
@@ -96,6 +101,40 @@ TEST(Replay, BaselinesOnAHandPool) {
   EXPECT_EQ(std::count(lines.begin(), lines.end(), '\n'), 6);  // 3 methods x 2 items
   const std::string sc3 = R"({"chosen_trace":1,"correct":1.0,"forward_tokens":36,"item":"q1","method":"sc@3")";
   EXPECT_NE(lines.find(sc3), std::string::npos) << lines;
+}
+
+// Beyond 200 subsets sc@K samples 200 of them (seeded): close to the exact
+// expectation, computed here over all C(12, 6) = 924 subsets.
+TEST(Replay, SelfConsistencySamplesSubsetsBeyondTwoHundred) {
+  PoolItem p;
+  p.item = "q";
+  p.seed = 11;
+  p.prompt_tokens = 4;
+  p.traces = {Trace(0, -1, "greedy", "5", 0.3, 0, 10)};
+  const char* answers = "757557755757";  // 12 samples; 7 is right
+  for (int i = 0; i < 12; ++i) {
+    const std::string a(1, answers[i]);
+    p.traces.push_back(Trace(i + 1, -1, "sample", a, 0.5, a == "7" ? 1 : 0, 5));
+  }
+  double exact = 0.0;
+  int subsets = 0;
+  for (int mask = 0; mask < (1 << 12); ++mask) {
+    if (__builtin_popcount(mask) != 6) continue;
+    int sevens = 0, fives = 0;
+    char first = 0;
+    for (int i = 0; i < 12; ++i) {
+      if (!(mask >> i & 1)) continue;
+      if (!first) first = answers[i];
+      (answers[i] == '7' ? sevens : fives) += 1;
+    }
+    exact += sevens > fives || (sevens == fives && first == '7');
+    ++subsets;
+  }
+  exact /= subsets;
+  const ReplayOutcome o = Replay(p, "sc@6");
+  EXPECT_NEAR(o.correct, exact, 0.07);
+  EXPECT_EQ(Replay(p, "sc@6").correct, o.correct);  // seeded: the same every time
+  EXPECT_EQ(o.forward_tokens, 6 * (4 + 5));
 }
 
 TEST(Replay, MethodListsAreChecked) {
