@@ -11,6 +11,7 @@
 #include "../tokenizer/test_models.h"
 #include "decoding/answer_hook.h"
 #include "decoding/token_spans.h"
+#include "decoding/trace_signals.h"
 #include "tokenizer/streaming_decoder.h"
 
 namespace entropix {
@@ -59,6 +60,48 @@ TEST(StreamingAlignment, AnswersAfterAndMadeOfByteTokens) {
       EXPECT_LT(got.begin, TokensOfSpan(pieces, {}, answer->begin, answer->end).begin);
     }
   }
+}
+
+// Real vote traces of the default model (tests/golden/answer_span, made by
+// tools/make_answer_span_golden.py): the answer's bytes, its tokens and the
+// answer-span margin as an independent script computes them from the GGUF
+// vocabulary, against the streaming decoder, the strict extractor,
+// TokensOfSpan and AnswerSpanMargin. Includes text with multi-byte characters
+// (é, ×, −) before the answer and traces without one.
+TEST(StreamingAlignment, GoldenVoteTracesOfTheDefaultModel) {
+  ENTROPIX_TOKENIZER_OR_SKIP(tok, tokenizer_test::CachedModelPath(tokenizer_test::kSmolLm2File));
+  const nlohmann::json golden =
+      tokenizer_test::LoadJson(std::string(ENTROPIX_TEST_DATA_DIR) + "/answer_span/smollm2.json");
+  int with_answer = 0;
+  for (const nlohmann::json& c : golden["cases"]) {
+    const std::string where = c["prompt"].get<std::string>() + " / trace " + std::to_string(c["trace"].get<int>());
+    StreamingDecoder dec(tok);
+    std::vector<std::string> pieces;
+    std::vector<int> held;
+    std::string text;
+    for (int32_t id : c["tokens"].get<std::vector<int32_t>>()) {
+      pieces.push_back(dec.Push(id));
+      held.push_back(static_cast<int>(dec.pending_bytes()));
+      text += pieces.back();
+    }
+    ASSERT_EQ(text, c["text"].get<std::string>()) << where;
+    const auto answer = ExtractMathAnswer(text, true);
+    if (c["answer"].is_null()) {
+      EXPECT_FALSE(answer) << where << ": " << answer->key;
+      continue;
+    }
+    ++with_answer;
+    ASSERT_TRUE(answer) << where;
+    EXPECT_EQ(answer->key, c["answer"].get<std::string>()) << where;
+    EXPECT_EQ(answer->begin, c["byte_begin"].get<size_t>()) << where;
+    EXPECT_EQ(answer->end, c["byte_end"].get<size_t>()) << where;
+    const TokenRange range = TokensOfSpan(pieces, held, answer->begin, answer->end);
+    EXPECT_EQ(range.begin, c["token_begin"].get<int>()) << where;
+    EXPECT_EQ(range.end, c["token_end"].get<int>()) << where;
+    const std::vector<float> margins = c["margins"].get<std::vector<float>>();
+    EXPECT_NEAR(AnswerSpanMargin(margins, range), c["margin"].get<double>(), 1e-6) << where;
+  }
+  EXPECT_GE(with_answer, 10);
 }
 
 }  // namespace
