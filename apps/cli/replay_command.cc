@@ -1,5 +1,6 @@
 // `entropix replay`: replays decoding methods on stored trace pools
 // (src/eval/replay.h); no model is loaded.
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <iterator>
@@ -39,6 +40,9 @@ int ReplayCommand(const ReplayArgs& a) {
     if (!fs::is_regular_file(file)) throw Error(ErrorCode::kNotFound, "no pool file '" + file.string() + "'");
     bool torn = false;
     std::vector<PoolItem> more = ReadPoolFile(file, &torn);
+    // Item order: lines are written as items finish (eval --pool --parallel),
+    // and the bootstrap resamples by position.
+    std::stable_sort(more.begin(), more.end(), [](const PoolItem& x, const PoolItem& y) { return x.index < y.index; });
     if (torn) std::fprintf(stderr, "replay: %s: a torn last line was left out\n", file.string().c_str());
     items.insert(items.end(), std::make_move_iterator(more.begin()), std::make_move_iterator(more.end()));
   }

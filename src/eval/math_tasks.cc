@@ -288,7 +288,7 @@ class ArithTask : public Task {
   }
   AnswerRule VoteAnswerRule(const EvalItem& item) const override {
     if (item.data.value("kind", "") != "comparison") return {AnswerRule::Kind::kMath, false, {}};
-    return {AnswerRule::Kind::kFirst, false, item.data["candidates"].get<std::vector<std::string>>()};
+    return {AnswerRule::Kind::kFirst, false, item.data.at("candidates").get<std::vector<std::string>>()};
   }
   nlohmann::json Identity() const override {
     return {{"task", "arith"}, {"item_seed", options_.seed}, {"difficulty", options_.difficulty},

@@ -38,7 +38,8 @@ SchedulerOptions PoolScheduler(std::span<const PoolJob> jobs, const PoolBatchOpt
   // Each trace owns a cache (pages shared with its parent): one response
   // long, not the model's context (the scheduler caps it at the model's).
   so.context = static_cast<int>(longest) + o.max_tokens + 1;
-  so.max_rows = std::max(32, o.parallel * rows_per_item);
+  // A row per trace of every item's round, up to 256 (more sequences wait a step).
+  so.max_rows = std::clamp(o.parallel * rows_per_item, 32, 256);
   return so;
 }
 

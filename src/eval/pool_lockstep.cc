@@ -42,8 +42,11 @@ std::vector<TraceRequest> PoolLockstep::NextRound() {
 
 void PoolLockstep::FinishRound(std::vector<TraceResult> results) {
   ENTROPIX_CHECK(results.size() == owner_.size());
+  const int first = static_cast<int>(requests_.size() - owner_.size());  // the round's pool ids: [first, size)
+  std::vector<bool> seen(owner_.size(), false);
   for (TraceResult& res : results) {
-    ENTROPIX_CHECK(res.id >= 0 && res.id < static_cast<int>(requests_.size()));
+    ENTROPIX_CHECK(res.id >= first && res.id < static_cast<int>(requests_.size()) && !seen[res.id - first]);
+    seen[res.id - first] = true;
     if (static_cast<int>(results_.size()) <= res.id) results_.resize(res.id + 1);
     results_[res.id] = std::move(res);
   }

@@ -29,6 +29,8 @@ class PoolLockstep {
  public:
   // `answer`: how every lane reads a trace's answer (the task's rule).
   PoolLockstep(const std::vector<PoolKind>& kinds, const VoteProfile& base, uint64_t seed, const AnswerHook& answer);
+  PoolLockstep(const PoolLockstep&) = delete;  // the round refers to lanes by address
+  PoolLockstep& operator=(const PoolLockstep&) = delete;
 
   // The next round's requests (ids and parents are pool ids); empty once
   // every lane has ended. The previous round must be finished.

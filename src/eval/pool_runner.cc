@@ -48,9 +48,11 @@ std::string FullText(const Tokenizer& tokenizer, const TraceResult& r) {
 }
 
 json PoolIdentity(const std::string& model_label, const Task& task, const PoolOptions& o, int max_tokens) {
+  json base = json::parse(VoteProfileToJson(o.base));
+  base.erase("answer");  // the task's rule reads the answers (Task::VoteAnswerRule)
   return {{"task", task.Identity()}, {"model", model_label}, {"seed", o.seed}, {"max_tokens", max_tokens},
           {"force_raw", o.prompt.force_raw}, {"chat_template", o.prompt.chat_template}, {"pool", o.spec},
-          {"base_profile", json::parse(VoteProfileToJson(o.base))}};
+          {"base_profile", base}};
 }
 
 void CheckPoolIdentity(const fs::path& dir, const json& identity) {
@@ -155,7 +157,8 @@ PoolRunStats BuildTracePool(const Model& model, const Tokenizer& tokenizer, cons
   }
   PoolRunStats stats;
   stats.resumed = static_cast<int>(done.size());
-  std::unique_ptr<std::FILE, int (*)(std::FILE*)> out(std::fopen(file.c_str(), "ab"), &std::fclose);
+  const auto close = [](std::FILE* f) { std::fclose(f); };
+  std::unique_ptr<std::FILE, decltype(close)> out(std::fopen(file.c_str(), "ab"), close);
   if (!out) throw Error(ErrorCode::kIo, "cannot append to '" + file.string() + "'");
   std::vector<PoolJob> jobs;
   for (size_t index = 0; index < task.items().size(); ++index) {

@@ -120,25 +120,24 @@ ReplayOutcome Majority(const PoolItem& item, const std::vector<const PoolTrace*>
 }
 
 // Index sets of size k from n (each sorted, so pool order decides ties):
-// every one when there are at most kMaxSubsets, else the first k plus
-// kMaxSubsets - 1 drawn with a generator seeded by `seed`. The first set is
-// always {0, ..., k-1}.
+// every one, in lexicographic order, when there are at most kMaxSubsets;
+// else kMaxSubsets drawn at random (with replacement) by a generator seeded
+// with `seed`.
 constexpr int kMaxSubsets = 200;
 std::vector<std::vector<int>> Subsets(int n, int k, uint64_t seed) {
   std::vector<std::vector<int>> out;
   double count = 1.0;  // C(n, k), as a double: it only has to be compared with kMaxSubsets
   for (int i = 0; i < k; ++i) count = count * (n - i) / (i + 1);
-  std::vector<int> s(k);
-  for (int i = 0; i < k; ++i) s[i] = i;
-  out.push_back(s);
   if (count <= kMaxSubsets + 0.5) {
-    for (;;) {  // the next combination in lexicographic order
-      int i = k - 1;
+    std::vector<int> s(k);
+    for (int i = 0; i < k; ++i) s[i] = i;
+    for (;;) {
+      out.push_back(s);
+      int i = k - 1;  // the next combination: bump the last index that can move
       while (i >= 0 && s[i] == n - k + i) --i;
       if (i < 0) return out;
       ++s[i];
       for (int j = i + 1; j < k; ++j) s[j] = s[j - 1] + 1;
-      out.push_back(s);
     }
   }
   std::mt19937_64 rng(seed);
@@ -163,17 +162,16 @@ ReplayOutcome ReplaySelfConsistency(const PoolItem& item, int k) {
     if (t.request.origin == "sample") samples.push_back(&t);
   }
   if (static_cast<int>(samples.size()) < k) return {};
-  const std::vector<std::vector<int>> subsets = Subsets(static_cast<int>(samples.size()), k, item.seed ^ k);
-  ReplayOutcome first;
   double correct = 0.0, forward = 0.0;
-  for (size_t s = 0; s < subsets.size(); ++s) {
+  const std::vector<std::vector<int>> subsets = Subsets(static_cast<int>(samples.size()), k, item.seed ^ k);
+  for (const std::vector<int>& subset : subsets) {
     std::vector<const PoolTrace*> used;
-    for (int i : subsets[s]) used.push_back(samples[i]);
+    for (int i : subset) used.push_back(samples[i]);
     const ReplayOutcome o = Majority(item, used);
-    if (s == 0) first = o;
     correct += o.correct;
     forward += static_cast<double>(o.forward_tokens);
   }
+  ReplayOutcome first = Majority(item, std::vector<const PoolTrace*>(samples.begin(), samples.begin() + k));
   first.correct = correct / static_cast<double>(subsets.size());
   first.forward_tokens = std::llround(forward / static_cast<double>(subsets.size()));
   return first;

@@ -12,7 +12,8 @@
 //            the answer seen first; no answers: the first sample), its
 //            score and forward tokens averaged over K-subsets of all the
 //            stored samples (every subset up to 200 of them, else 200
-//            seeded ones), so the value is an expectation, not one draw;
+//            seeded random ones), so the value is an expectation, not one
+//            draw;
 //            the chosen trace is that of the first K samples
 //   cot@K    CoT-decoding: greedy plus the first K-1 first-token forks; the
 //            trace with the highest answer-span margin (none: greedy)

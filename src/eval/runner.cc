@@ -330,7 +330,7 @@ std::vector<SummarySampler> RecordedSamplers(const std::vector<EvalRecord>& reco
     const auto [it, fresh] = at.try_emplace(r.sampler, out.size());
     if (fresh) out.push_back({r.sampler, 0});
     SummarySampler& s = out[it->second];
-    s.draws = std::max(s.draws, static_cast<int>(r.draw) + 1);
+    s.draws = static_cast<int>(std::clamp<int64_t>(r.draw + 1, s.draws, 1000));  // --draws' range
   }
   std::stable_partition(out.begin(), out.end(), [](const SummarySampler& s) { return s.label == "greedy"; });
   if (draws > 0) {

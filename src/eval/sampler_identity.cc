@@ -37,7 +37,8 @@ std::string SamplerParamsSha256(const PolicyConfig& c) {
 json SamplerParamsJson(const SamplerSpec& s) {
   if (!s.vote) return SamplerParamsJson(s.config);
   json profile = json::parse(VoteProfileToJson(*s.vote));
-  for (const char* key : {"name", "description", "format"}) profile.erase(key);
+  // "answer": how run and the server read answers; in eval the task's rule does.
+  for (const char* key : {"name", "description", "format", "answer"}) profile.erase(key);
   return {{"policy", "vote"}, {"vote_profile", profile}};
 }
 

@@ -5,6 +5,7 @@
 
 #include "core/error.h"
 #include "eval/json_fields.h"
+#include "text/answer_extract.h"
 
 namespace entropix {
 
@@ -117,20 +118,25 @@ json AnswerRuleJson(const AnswerRule& r) {
 }
 
 AnswerRule AnswerRuleFrom(const JsonFields& f) {
-  f.OnlyKeys({"kind", "require_marker", "candidates"}, "an answer rule field");
   AnswerRule r;
   const std::string kind = f.String("kind");
   if (kind == "none") {
+    f.OnlyKeys({"kind"}, "a field of answer rule 'none'");
     r.kind = AnswerRule::Kind::kNone;
   } else if (kind == "math") {
+    f.OnlyKeys({"kind", "require_marker"}, "a field of answer rule 'math'");
     r.kind = AnswerRule::Kind::kMath;
     r.require_marker = f.Bool("require_marker");
   } else if (kind == "first") {
+    f.OnlyKeys({"kind", "candidates"}, "a field of answer rule 'first'");
     r.kind = AnswerRule::Kind::kFirst;
     for (const json& c : f.Array("candidates")) {
-      if (!c.is_string()) f.Fail("field '" + f.Name("candidates") + "' must hold strings");
+      if (!c.is_string() || !NormalizeNumber(c.get<std::string>())) {
+        f.Fail("field '" + f.Name("candidates") + "' must hold numbers written as strings");
+      }
       r.candidates.push_back(c.get<std::string>());
     }
+    if (r.candidates.size() < 2) f.Fail("field '" + f.Name("candidates") + "' needs at least two candidates");
   } else {
     f.Fail("field '" + f.Name("kind") + "' must be none, math or first");
   }

@@ -24,7 +24,7 @@ TEST(VoteProfile, RoundTripKeepsEveryField) {
   p.budget = {8, 4, 5000};
   p.gate = {0.25, -1.5, false};
   p.confidence = {TokenConfidence::kLogprob, TraceConfidenceRule::kMean, 16};
-  p.answer_require_marker = true;
+  p.answer_require_marker = false;  // not the default
   p.fork = {ForkRule::kRandom, 12, false, ForkToken::kSampled, Continuation::kSampled, false};
   p.sample = {0.5, 40, 0.9, 0.05};
   p.vote = {VoteWeight::kMargin, 2.0, 0.75, 0.5, 3};

@@ -192,6 +192,11 @@ TEST(TracePool, LinesRoundTripAndDamageIsLocated) {
   j = nlohmann::json::parse(p.ToLine());
   j["answer_rule"]["kind"] = "regex";
   expect_error(j.dump(), "none, math or first");
+  j = nlohmann::json::parse(p.ToLine());
+  j["answer_rule"]["candidates"] = {"9.9", "nine"};
+  expect_error(j.dump(), "numbers written as strings");
+  j["answer_rule"] = {{"kind", "none"}, {"candidates", {"1", "2"}}};
+  expect_error(j.dump(), "answer rule 'none'");
   expect_error("{\"item\": 1}", "item");
 }
 
