@@ -25,12 +25,13 @@ constexpr const char* kPlainBoxed =
     "Solve the following math problem. Reason step by step in plain words and show the arithmetic; do not "
     "write any code. End with the final answer, a single number, in \\boxed{}.";
 constexpr Gsm8kPromptStyle kGsm8kStyles[] = {
-    {kGsm8kStylePlainBoxed, "", kPlainBoxed},
-    {kGsm8kStylePlainBoxedSystem, kPlainBoxed, ""},
-    {kGsm8kStyleQwenBoxed, "Please reason step by step, and put your final answer within \\boxed{}.", ""},
+    {kGsm8kStylePlainBoxed, "", kPlainBoxed, false},
+    {kGsm8kStylePlainBoxedSystem, kPlainBoxed, "", false},
+    {kGsm8kStylePlainBoxedLast, "", kPlainBoxed, true},
+    {kGsm8kStyleQwenBoxed, "Please reason step by step, and put your final answer within \\boxed{}.", "", false},
     {kGsm8kStyleAnswerIs, "",
      "Solve the following math problem step by step. At the end, write the final answer as "
-     "\"The answer is N.\" where N is a number."},
+     "\"The answer is N.\" where N is a number.", false},
 };
 
 class Gsm8kTask : public Task {
@@ -65,8 +66,12 @@ class Gsm8kTask : public Task {
       EvalItem item;
       item.id = std::to_string(i);
       if (!system_.empty()) item.messages.push_back({"system", system_});
-      const std::string instruction = style_.instruction.empty() ? "" : std::string(style_.instruction) + "\n\n";
-      std::string user = instruction + shots_text + "Question: " + r.question + (o.shots > 0 ? "\nAnswer:" : "");
+      const std::string instruction(style_.instruction);
+      std::string user = shots_text + "Question: " + r.question;
+      if (!instruction.empty()) {
+        user = style_.instruction_last ? user + "\n\n" + instruction : instruction + "\n\n" + user;
+      }
+      if (o.shots > 0) user += "\nAnswer:";
       item.messages.push_back({"user", user});
       item.reference = r.reference;
       items_.push_back(std::move(item));

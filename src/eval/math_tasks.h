@@ -20,9 +20,11 @@ struct Gsm8kPromptStyle {
   std::string_view name;
   std::string_view system;       // "" = the task's system message
   std::string_view instruction;  // "" = the question alone
+  bool instruction_last = false;  // the instruction follows the question instead of leading it
 };
 inline constexpr std::string_view kGsm8kStylePlainBoxed = "plain-boxed";                // the default
 inline constexpr std::string_view kGsm8kStylePlainBoxedSystem = "plain-boxed-system";  // the same text, system turn
+inline constexpr std::string_view kGsm8kStylePlainBoxedLast = "plain-boxed-last";  // the same text, after the question
 inline constexpr std::string_view kGsm8kStyleQwenBoxed = "qwen-boxed";                  // Qwen's own CoT system line
 inline constexpr std::string_view kGsm8kStyleAnswerIs = "answer-is";  // before issue 8 (eval-results/qwen-gsm8k)
 inline constexpr std::string_view kGsm8kDefaultStyle = kGsm8kStylePlainBoxed;

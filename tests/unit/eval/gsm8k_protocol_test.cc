@@ -278,8 +278,13 @@ void ExpectStyleApplied(const Gsm8kPromptStyle& style, const EvalItem& item) {
   EXPECT_EQ(item.messages[0].content, system) << style.name;
   EXPECT_EQ(item.messages[1].role, "user");
   const std::string& user = item.messages[1].content;
+  const std::string question = "Question: What is 2 + 3?";
+  if (style.instruction_last) {  // the question, then the instruction
+    EXPECT_EQ(user, question + "\n\n" + std::string(style.instruction)) << style.name;
+    return;
+  }
   EXPECT_EQ(user.rfind(std::string(style.instruction), 0), 0u) << style.name;
-  EXPECT_EQ(user.substr(user.size() - std::string("Question: What is 2 + 3?").size()), "Question: What is 2 + 3?");
+  EXPECT_EQ(user.substr(user.size() - question.size()), question);
 }
 
 TEST(Gsm8kPrompt, DefaultAsksForPlainWordsNoCodeAndABox) {
