@@ -52,7 +52,7 @@ CLI::App* AddEvalCommand(CLI::App& app, EvalArgs& a) {
   cmd->add_option("--system", a.system_prompt,
                    "System message of every item, the one `run` sends by default (\"\" = none)");
   cmd->add_option("--prompt-style", a.prompt_style,
-                   "gsm8k: plain-boxed (default), plain-boxed-system, plain-boxed-last, qwen-boxed, answer-is "
+                   "gsm8k: plain-boxed-last (default), plain-boxed, plain-boxed-system, qwen-boxed, answer-is "
                    "(before issue 8)");
   cmd->add_option("--resamples", a.resamples, "Bootstrap resamples")->check(CLI::Range(100, 1000000));
   cmd->add_flag("-q,--quiet", a.quiet, "No progress on stderr");

@@ -14,13 +14,15 @@ namespace {
 
 // ---------------------------------------------------------------- GSM8K
 
-// plain-boxed: the issue 8 protocol. Without it the coder model writes a
-// program and invents its output; a final box is what Qwen-family models
-// write anyway, and a required marker makes strict scoring fair. In the user
-// turn, so the system message stays the one every task, `run` and
-// `calibrate` send: on 30 dev items the system-turn variant did no better
-// (docs/EVALUATION.md). qwen-boxed: the system line Qwen2.5-Math is prompted
-// with. answer-is: the instruction before issue 8.
+// The issue 8 protocol: plain words, no code, a final \boxed{} answer.
+// Without it the coder model writes a program and invents its output; a
+// final box is what Qwen-family models write anyway, and a required marker
+// makes strict scoring fair. In the user turn, so the system message stays
+// the one every task, `run` and `calibrate` send. plain-boxed-last (the
+// default) puts it after the question: on the first 30 dev items, greedy,
+// invented program output fell from 8 answers (plain-boxed, instruction
+// first) to 1 at the same accuracy (docs/EVALUATION.md). qwen-boxed: the
+// system line Qwen2.5-Math is prompted with. answer-is: before issue 8.
 constexpr const char* kPlainBoxed =
     "Solve the following math problem. Reason step by step in plain words and show the arithmetic; do not "
     "write any code. End with the final answer, a single number, in \\boxed{}.";

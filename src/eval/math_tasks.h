@@ -9,11 +9,12 @@
 
 namespace entropix {
 
-// GSM8K prompt styles: a system message and/or an instruction that precedes
-// the question in the user message. A style without a system message uses
-// the task's (--system, the neutral one of `run` by default). The default
-// asks for plain-word reasoning without code and a final \boxed{} answer in
-// the user turn (docs/EVALUATION.md, gsm8k, has the measurements); the others
+// GSM8K prompt styles: a system message and/or an instruction before (or
+// after) the question in the user message. A style without a system message
+// uses the task's (--system, the neutral one of `run` by default). The
+// default asks for plain-word reasoning without code and a final \boxed{}
+// answer after the question (docs/EVALUATION.md, gsm8k, has the
+// measurements); the others
 // stay selectable so that earlier runs can be reproduced and candidates
 // compared.
 struct Gsm8kPromptStyle {
@@ -22,12 +23,12 @@ struct Gsm8kPromptStyle {
   std::string_view instruction;  // "" = the question alone
   bool instruction_last = false;  // the instruction follows the question instead of leading it
 };
-inline constexpr std::string_view kGsm8kStylePlainBoxed = "plain-boxed";                // the default
+inline constexpr std::string_view kGsm8kStylePlainBoxed = "plain-boxed";                // the instruction first
 inline constexpr std::string_view kGsm8kStylePlainBoxedSystem = "plain-boxed-system";  // the same text, system turn
-inline constexpr std::string_view kGsm8kStylePlainBoxedLast = "plain-boxed-last";  // the same text, after the question
+inline constexpr std::string_view kGsm8kStylePlainBoxedLast = "plain-boxed-last";  // after the question: the default
 inline constexpr std::string_view kGsm8kStyleQwenBoxed = "qwen-boxed";                  // Qwen's own CoT system line
 inline constexpr std::string_view kGsm8kStyleAnswerIs = "answer-is";  // before issue 8 (eval-results/qwen-gsm8k)
-inline constexpr std::string_view kGsm8kDefaultStyle = kGsm8kStylePlainBoxed;
+inline constexpr std::string_view kGsm8kDefaultStyle = kGsm8kStylePlainBoxedLast;
 std::span<const Gsm8kPromptStyle> Gsm8kPromptStyles();
 // "" = the default; Error(kInvalidArgument) naming the styles otherwise.
 const Gsm8kPromptStyle& Gsm8kPromptStyleByName(std::string_view name);
