@@ -282,15 +282,11 @@ class ArithTask : public Task {
   int default_max_tokens() const override { return 64; }
   const std::vector<EvalItem>& items() const override { return items_; }
   ItemScore Score(const EvalItem& item, std::string_view response) const override {
+    // The reading a vote uses too: one rule, so the two cannot drift apart.
+    const std::optional<Answer> got = RuleAnswerHook(VoteAnswerRule(item))(response);
     ItemScore s;
-    std::optional<std::string> got;
-    if (item.data.value("kind", "") == "comparison") {
-      got = FirstCandidateMentioned(response, item.data["candidates"][0], item.data["candidates"][1]);
-    } else {
-      got = ExtractFinalNumber(response);
-    }
-    s.extracted = got.value_or("");
-    s.value = got && SameNumber(*got, item.reference) ? 1.0 : 0.0;
+    s.extracted = got ? got->key : "";
+    s.value = got && SameNumber(got->key, item.reference) ? 1.0 : 0.0;
     return s;
   }
   AnswerRule VoteAnswerRule(const EvalItem& item) const override {
