@@ -27,7 +27,8 @@ CLI::App* AddEvalCommand(CLI::App& app, EvalArgs& a) {
       ->capture_default_str()
       ->each([&a](const std::string&) { a.samplers_given = true; });
   cmd->add_option("--split", a.split,
-                   "gsm8k, ifeval: only the items of this declared split (data/splits/TASK.json)")
+                   "gsm8k, ifeval: only the items of this declared split (data/splits/TASK.json); "
+                   "arith: dev | holdout, fixed item seeds")
       ->check(CLI::IsMember({"dev", "holdout", "calibration"}));
   cmd->add_option("--draws", a.draws, "Generations per item for stochastic samplers (greedy: 1)")
       ->check(CLI::Range(1, 1000))->capture_default_str()

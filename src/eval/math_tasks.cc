@@ -1,5 +1,6 @@
 #include "eval/math_tasks.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <optional>
 
@@ -261,13 +262,29 @@ ArithQuestion MakeArithQuestion(uint64_t seed, uint64_t index, int difficulty) {
   return q;
 }
 
+constexpr ArithSplit kArithSplits[] = {{"dev", 101, 500}, {"holdout", 102, 1000}};
+
+const ArithSplit& FindArithSplit(const std::string& name) {
+  std::string known;
+  for (const ArithSplit& s : kArithSplits) {
+    if (name == s.name) return s;
+    known += (known.empty() ? "" : ", ") + std::string(s.name);
+  }
+  throw Error(ErrorCode::kInvalidArgument, "--split: unknown split '" + name + "' (arith has " + known + ")");
+}
+
 class ArithTask : public Task {
  public:
   explicit ArithTask(const TaskOptions& o) : options_(o) {
     if (o.difficulty < 1 || o.difficulty > 3) throw Error(ErrorCode::kInvalidArgument, "--difficulty must be 1, 2 or 3");
-    const int n = o.limit > 0 ? o.limit : 200;
+    int n = o.limit > 0 ? o.limit : 200;
+    if (!o.split.empty()) {
+      const ArithSplit& split = FindArithSplit(o.split);
+      options_.seed = split.item_seed;
+      n = o.limit > 0 ? std::min(o.limit, split.items) : split.items;
+    }
     for (int i = 0; i < n; ++i) {
-      const ArithQuestion q = MakeArithQuestion(o.seed, static_cast<uint64_t>(i), o.difficulty);
+      const ArithQuestion q = MakeArithQuestion(options_.seed, static_cast<uint64_t>(i), o.difficulty);
       EvalItem item;
       item.id = std::to_string(i);
       if (!o.system_prompt.empty()) item.messages.push_back({"system", o.system_prompt});
@@ -294,8 +311,10 @@ class ArithTask : public Task {
     return {AnswerRule::Kind::kFirst, false, item.data.at("candidates").get<std::vector<std::string>>()};
   }
   nlohmann::json Identity() const override {
-    return {{"task", "arith"}, {"item_seed", options_.seed}, {"difficulty", options_.difficulty},
-            {"system", options_.system_prompt}};
+    nlohmann::json id = {{"task", "arith"}, {"item_seed", options_.seed}, {"difficulty", options_.difficulty},
+                         {"system", options_.system_prompt}};
+    if (!options_.split.empty()) id["split"] = options_.split;
+    return id;
   }
 
  private:
@@ -306,6 +325,8 @@ class ArithTask : public Task {
 }  // namespace
 
 std::span<const Gsm8kPromptStyle> Gsm8kPromptStyles() { return kGsm8kStyles; }
+
+std::span<const ArithSplit> ArithSplits() { return kArithSplits; }
 
 const Gsm8kPromptStyle& Gsm8kPromptStyleByName(std::string_view name) {
   if (name.empty()) name = kGsm8kDefaultStyle;

@@ -43,6 +43,18 @@ bool HasOutputBlock(std::string_view response);
 std::unique_ptr<Task> MakeGsm8kTask(const TaskOptions& options);
 std::unique_ptr<Task> MakeArithTask(const TaskOptions& options);
 
+// arith's declared splits. The items are generated, so a split is a fixed
+// item seed (whatever -s says) and a size; --limit takes the first N. Seed 0,
+// the default without --split, was analysed by earlier sessions, so neither
+// split uses it. Items are i.i.d. draws from one generator: at difficulty 1
+// a question text can occur in both splits (there are few distinct ones).
+struct ArithSplit {
+  const char* name;
+  uint64_t item_seed;
+  int items;
+};
+std::span<const ArithSplit> ArithSplits();
+
 // The arith scorer for comparisons: the first of the two candidates the
 // response names as a standalone number (nullopt if neither).
 std::optional<std::string> FirstCandidateMentioned(std::string_view response, const std::string& a,

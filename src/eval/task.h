@@ -80,7 +80,8 @@ struct TaskOptions {
   // `run` and `calibrate` send.
   std::string system_prompt = kDefaultSystemPrompt;
   // gsm8k, ifeval: run only the items of this declared split (dev | holdout |
-  // calibration; eval/splits.h); --limit then takes the first N of them.
+  // calibration; eval/splits.h); arith: dev | holdout, fixed item seeds
+  // (eval/math_tasks.h); --limit then takes the first N of them.
   std::string split;
 };
 

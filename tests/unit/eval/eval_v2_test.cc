@@ -13,6 +13,7 @@
 #include "eval/checkpoint.h"
 #include "eval/runner.h"
 #include "eval/sampler_identity.h"
+#include "eval/math_tasks.h"
 #include "eval/splits.h"
 #include "eval/statistics.h"
 #include "eval/summary.h"
@@ -173,8 +174,10 @@ TEST_F(SplitTaskTest, BadSplitRequestsAreErrors) {
   o.split = "test";
   EXPECT_NE(ErrorOf([&] { MakeTask(o); }).find("unknown split 'test'"), std::string::npos);
   o.name = "arith";
+  o.split = "calibration";  // arith has dev and holdout only
+  EXPECT_NE(ErrorOf([&] { MakeTask(o); }).find("unknown split 'calibration' (arith has dev, holdout)"),
+            std::string::npos);
   o.split = "dev";
-  EXPECT_NE(ErrorOf([&] { MakeTask(o); }).find("has no declared splits"), std::string::npos);
   // Another data file than the one the split was declared on.
   const fs::path other = fs::path(::testing::TempDir()) / "entropix_split_other.jsonl";
   std::ofstream(other) << R"({"question": "1 + 1?", "answer": "#### 2"})" << "\n";
@@ -182,6 +185,55 @@ TEST_F(SplitTaskTest, BadSplitRequestsAreErrors) {
   o.data = other.string();
   EXPECT_NE(ErrorOf([&] { MakeTask(o); }).find("use the default data with --split"), std::string::npos);
   fs::remove(other);
+}
+
+// arith's splits are fixed item seeds (not -s, not seed 0) and sizes; --limit
+// takes the first N; the split joins the identity.
+TEST(ArithSplits, FixedSeedsAndSizesWhateverTheRunSeed) {
+  const auto items_of = [](const std::string& split, int limit, uint64_t seed) {
+    TaskOptions o;
+    o.name = "arith";
+    o.split = split;
+    o.limit = limit;
+    o.seed = seed;
+    return MakeTask(o);
+  };
+  ASSERT_EQ(ArithSplits().size(), 2u);
+  for (const ArithSplit& s : ArithSplits()) {
+    const auto task = items_of(s.name, 0, 0);
+    ASSERT_EQ(static_cast<int>(task->items().size()), s.items) << s.name;
+    EXPECT_NE(s.item_seed, 0u) << s.name;
+    EXPECT_EQ(task->Identity()["item_seed"], s.item_seed);
+    EXPECT_EQ(task->Identity()["split"], s.name);
+    // The run seed does not move the items; --limit takes the first N.
+    const auto other = items_of(s.name, 9, 12345);
+    ASSERT_EQ(other->items().size(), 9u);
+    for (size_t i = 0; i < 9; ++i) {
+      EXPECT_EQ(other->items()[i].messages.back().content, task->items()[i].messages.back().content);
+    }
+    // The items are those of the plain task generated from the split's seed.
+    TaskOptions plain;
+    plain.name = "arith";
+    plain.seed = s.item_seed;
+    plain.limit = 9;
+    const auto same = MakeTask(plain);
+    for (size_t i = 0; i < 9; ++i) EXPECT_EQ(same->items()[i].reference, task->items()[i].reference);
+    EXPECT_FALSE(same->Identity().contains("split"));
+  }
+  // dev and holdout are different draws, and neither is the default seed 0.
+  const auto dev = items_of("dev", 20, 0), holdout = items_of("holdout", 20, 0);
+  TaskOptions seed0;
+  seed0.name = "arith";
+  seed0.limit = 20;
+  const auto old = MakeTask(seed0);
+  int same_dev_holdout = 0, same_dev_old = 0;
+  for (size_t i = 0; i < 20; ++i) {
+    same_dev_holdout += dev->items()[i].messages.back().content == holdout->items()[i].messages.back().content;
+    same_dev_old += dev->items()[i].messages.back().content == old->items()[i].messages.back().content;
+  }
+  EXPECT_LT(same_dev_holdout, 5);
+  EXPECT_LT(same_dev_old, 5);
+  EXPECT_EQ(items_of("dev", 100000, 0)->items().size(), 500u);  // --limit beyond the split: the split
 }
 
 // ------------------------------------------------------------- sampler specs
