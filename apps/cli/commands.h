@@ -164,6 +164,7 @@ struct ReplayArgs {
   std::string out_dir;             // "" = print only
   int resamples = 2000;
   uint64_t seed = 0;
+  double choose = 0.0;  // > 0: pick a vote method at <= this x greedy's compute (eval/replay.h ChooseMethod)
 };
 CLI::App* AddReplayCommand(CLI::App& app, ReplayArgs& args);
 int ReplayCommand(const ReplayArgs& args);

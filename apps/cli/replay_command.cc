@@ -10,9 +10,11 @@
 
 #include "commands.h"
 #include "core/error.h"
+#include "decoding/vote_profile.h"
 #include "eval/checkpoint.h"
 #include "eval/replay.h"
 #include "eval/trace_pool.h"
+#include "store/sha256.h"
 
 namespace entropix {
 
@@ -29,8 +31,46 @@ CLI::App* AddReplayCommand(CLI::App& app, ReplayArgs& a) {
   cmd->add_option("-o,--output", a.out_dir, "Folder for replay.json, replay.md, replay_items.jsonl and replay.svg");
   cmd->add_option("--resamples", a.resamples, "Bootstrap resamples")->check(CLI::Range(100, 1000000));
   cmd->add_option("-s,--seed", a.seed, "Bootstrap seed")->check(CLI::NonNegativeNumber);
+  cmd->add_option("--choose", a.choose,
+                  "Pick the most accurate vote method at <= X times greedy's mean compute (ties: less compute) "
+                  "and write it to chosen_profile.json in the -o folder")
+      ->check(CLI::PositiveNumber);
   return cmd;
 }
+
+namespace {
+
+// Prints the chosen method; writes its profile (with -o) and returns the
+// JSON block replay.json records. Null when --choose is off.
+nlohmann::json ReportChoice(const ReplayArgs& a, const std::vector<ReplayRow>& rows,
+                            const std::vector<ReplayMethod>& methods, size_t n_items) {
+  if (a.choose <= 0.0) return nullptr;
+  const int i = ChooseMethod(rows, methods, a.choose);
+  nlohmann::json out = {{"max_compute_vs_greedy", a.choose}};
+  if (i < 0) {
+    std::printf("\nchoose: no vote method was replayed on every item at <= %.2fx greedy's compute\n", a.choose);
+    out["chosen"] = nullptr;
+    return out;
+  }
+  const ReplayRow& row = rows[static_cast<size_t>(i)];
+  out["chosen"] = row.label;
+  std::printf("\nchoose: %s (accuracy %.3f, %.2fx greedy's compute, among vote methods at <= %.2fx)\n",
+              row.label.c_str(), row.accuracy.estimate, row.compute_vs_greedy, a.choose);
+  if (!a.out_dir.empty()) {
+    VoteProfile p = methods[static_cast<size_t>(i)].profile;
+    char why[160];
+    std::snprintf(why, sizeof why, "chosen by entropix replay --choose %.2f on %zu pool items: ", a.choose, n_items);
+    p.description = why + row.label;
+    const std::string text = VoteProfileToJson(p);
+    const fs::path file = fs::path(a.out_dir) / "chosen_profile.json";
+    WriteFileAtomically(file, text);
+    out["profile_sha256"] = Sha256::Hex(text);
+    std::printf("choose: wrote %s (sha256 %s)\n", file.string().c_str(), Sha256::Hex(text).c_str());
+  }
+  return out;
+}
+
+}  // namespace
 
 int ReplayCommand(const ReplayArgs& a) {
   const std::vector<ReplayMethod> methods = ParseReplayMethods(a.methods);
@@ -49,15 +89,17 @@ int ReplayCommand(const ReplayArgs& a) {
   if (items.empty()) throw Error(ErrorCode::kInvalidArgument, "the pools hold no items");
   const std::vector<ReplayRow> rows = ReplayPool(items, methods, a.resamples, a.seed);
   const std::string md = ReplayMarkdown(rows);
+  std::printf("%zu pool items\n\n%s", items.size(), md.c_str());
+  if (!a.out_dir.empty()) fs::create_directories(a.out_dir);
+  const nlohmann::json choice = ReportChoice(a, rows, methods, items.size());
   if (!a.out_dir.empty()) {
-    fs::create_directories(a.out_dir);
-    WriteFileAtomically(fs::path(a.out_dir) / "replay.json",
-                        nlohmann::json{{"items", items.size()}, {"methods", ReplayJson(rows)}}.dump(2) + "\n");
+    nlohmann::json summary = {{"items", items.size()}, {"methods", ReplayJson(rows)}};
+    if (!choice.is_null()) summary["choose"] = choice;
+    WriteFileAtomically(fs::path(a.out_dir) / "replay.json", summary.dump(2) + "\n");
     WriteFileAtomically(fs::path(a.out_dir) / "replay.md", md);
     WriteFileAtomically(fs::path(a.out_dir) / "replay_items.jsonl", ReplayItemsJsonl(rows));
     WriteFileAtomically(fs::path(a.out_dir) / "replay.svg", ReplayChartSvg(rows));
   }
-  std::printf("%zu pool items\n\n%s", items.size(), md.c_str());
   return 0;
 }
 

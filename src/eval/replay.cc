@@ -192,6 +192,12 @@ ReplayOutcome ReplayCot(const PoolItem& item, int k) {
   return Finish(item, used, *best);
 }
 
+std::string Fixed3(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.3f", v);
+  return buf;
+}
+
 }  // namespace
 
 ReplayOutcome ReplayItem(const PoolItem& item, const ReplayMethod& m) {
@@ -212,6 +218,7 @@ std::vector<ReplayRow> ReplayPool(std::span<const PoolItem> items, std::span<con
     row.label = m.label;
     std::vector<double> correct, greedy, forward;
     int one = 0;
+    double one_correct = 0.0, greedy_forward = 0.0;
     for (const PoolItem& item : items) {
       const ReplayOutcome o = ReplayItem(item, m);
       row.per_item.push_back({item.item, o});
@@ -222,7 +229,11 @@ std::vector<ReplayRow> ReplayPool(std::span<const PoolItem> items, std::span<con
       correct.push_back(o.correct);
       greedy.push_back(item.traces[0].correct);
       forward.push_back(static_cast<double>(o.forward_tokens));
-      one += o.traces == 1 ? 1 : 0;
+      greedy_forward += static_cast<double>(item.prompt_tokens + item.traces[0].result.forward_tokens);
+      if (o.traces == 1) {
+        ++one;
+        one_correct += o.correct;
+      }
     }
     row.items = static_cast<int>(correct.size());
     row.accuracy = BootstrapMean(correct, resamples, seed);
@@ -230,6 +241,10 @@ std::vector<ReplayRow> ReplayPool(std::span<const PoolItem> items, std::span<con
     for (double f : forward) row.mean_forward_tokens += f / std::max<size_t>(1, forward.size());
     row.p90_forward_tokens = Percentile(forward, 0.9);
     row.one_trace_share = row.items > 0 ? static_cast<double>(one) / row.items : 0.0;
+    row.one_trace_accuracy = one > 0 ? one_correct / one : 0.0;
+    double total_forward = 0.0;
+    for (double f : forward) total_forward += f;
+    row.compute_vs_greedy = greedy_forward > 0.0 ? total_forward / greedy_forward : 0.0;
     rows.push_back(std::move(row));
   }
   return rows;
@@ -250,7 +265,9 @@ json ReplayJson(const std::vector<ReplayRow>& rows) {
                      {"mcnemar_p", r.vs_greedy.mcnemar_p}}},
                    {"mean_forward_tokens", r.mean_forward_tokens},
                    {"p90_forward_tokens", r.p90_forward_tokens},
-                   {"one_trace_share", r.one_trace_share}});
+                   {"compute_vs_greedy", r.compute_vs_greedy},
+                   {"one_trace_share", r.one_trace_share},
+                   {"one_trace_accuracy", r.one_trace_accuracy}});
   }
   return out;
 }
@@ -274,18 +291,36 @@ std::string ReplayItemsJsonl(const std::vector<ReplayRow>& rows) {
 std::string ReplayMarkdown(const std::vector<ReplayRow>& rows) {
   std::string md =
       "| method | items | missed | accuracy [95% CI] | vs greedy [95% CI] | McNemar p "
-      "| fwd tokens mean | p90 | one trace |\n"
-      "|---|---|---|---|---|---|---|---|---|\n";
-  char buf[256];  // the numbers; the label is appended whole
+      "| fwd tokens mean | p90 | x greedy | one trace | its accuracy |\n"
+      "|---|---|---|---|---|---|---|---|---|---|---|\n";
+  char buf[320];  // the numbers; the label is appended whole
   for (const ReplayRow& r : rows) {
     std::snprintf(buf, sizeof buf,
-                  " | %d | %d | %.3f [%.3f, %.3f] | %+.3f [%+.3f, %+.3f] | %.3f | %.0f | %.0f | %.2f |\n", r.items,
-                  r.missed, r.accuracy.estimate, r.accuracy.low, r.accuracy.high, r.vs_greedy.difference.estimate,
-                  r.vs_greedy.difference.low, r.vs_greedy.difference.high, r.vs_greedy.mcnemar_p,
-                  r.mean_forward_tokens, r.p90_forward_tokens, r.one_trace_share);
+                  " | %d | %d | %.3f [%.3f, %.3f] | %+.3f [%+.3f, %+.3f] | %.3f | %.0f | %.0f | %.2f | %.2f | %s |\n",
+                  r.items, r.missed, r.accuracy.estimate, r.accuracy.low, r.accuracy.high,
+                  r.vs_greedy.difference.estimate, r.vs_greedy.difference.low, r.vs_greedy.difference.high,
+                  r.vs_greedy.mcnemar_p, r.mean_forward_tokens, r.p90_forward_tokens, r.compute_vs_greedy,
+                  r.one_trace_share, r.one_trace_share > 0.0 ? Fixed3(r.one_trace_accuracy).c_str() : "-");
     md += "| " + r.label + buf;
   }
   return md;
+}
+
+int ChooseMethod(std::span<const ReplayRow> rows, std::span<const ReplayMethod> methods, double max_compute) {
+  int best = -1;
+  for (size_t i = 0; i < rows.size() && i < methods.size(); ++i) {
+    const ReplayRow& r = rows[i];
+    if (methods[i].kind != ReplayMethod::Kind::kVote || r.missed > 0 || r.items == 0) continue;
+    if (r.compute_vs_greedy > max_compute) continue;
+    if (best >= 0) {
+      const ReplayRow& b = rows[static_cast<size_t>(best)];
+      const bool better = r.accuracy.estimate > b.accuracy.estimate ||
+                          (r.accuracy.estimate == b.accuracy.estimate && r.mean_forward_tokens < b.mean_forward_tokens);
+      if (!better) continue;
+    }
+    best = static_cast<int>(i);
+  }
+  return best;
 }
 
 std::string ReplayChartSvg(const std::vector<ReplayRow>& rows) {

@@ -71,6 +71,9 @@ struct ReplayRow {
   double mean_forward_tokens = 0.0;
   double p90_forward_tokens = 0.0;
   double one_trace_share = 0.0;  // items answered by a single trace
+  double one_trace_accuracy = 0.0;  // the accuracy on those items (0 when there are none)
+  // mean_forward_tokens over greedy's mean on the same items (0: greedy cost nothing)
+  double compute_vs_greedy = 0.0;
   std::vector<std::pair<std::string, ReplayOutcome>> per_item;  // item id and its outcome, in pool order
 };
 
@@ -82,6 +85,13 @@ nlohmann::json ReplayJson(const std::vector<ReplayRow>& rows);
 // traces, stop reason, chosen pool trace.
 std::string ReplayItemsJsonl(const std::vector<ReplayRow>& rows);
 std::string ReplayMarkdown(const std::vector<ReplayRow>& rows);
+
+// The dev selection rule (docs/EVALUATION.md "Choosing on dev"): among the
+// vote-profile methods replayed on every item (no miss) whose mean compute
+// is at most `max_compute` x greedy's, the one with the highest accuracy;
+// ties go to the lower mean compute, then to the earlier method. -1: none
+// qualifies.
+int ChooseMethod(std::span<const ReplayRow> rows, std::span<const ReplayMethod> methods, double max_compute);
 // Accuracy versus mean forward tokens per item, one point per method.
 std::string ReplayChartSvg(const std::vector<ReplayRow>& rows);
 

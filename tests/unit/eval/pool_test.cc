@@ -95,12 +95,42 @@ TEST(Replay, BaselinesOnAHandPool) {
   EXPECT_DOUBLE_EQ(rows[1].accuracy.estimate, 1.0);
   EXPECT_DOUBLE_EQ(rows[1].vs_greedy.difference.estimate, 1.0);
   EXPECT_DOUBLE_EQ(rows[0].one_trace_share, 1.0);
+  EXPECT_DOUBLE_EQ(rows[0].one_trace_accuracy, 0.0);  // greedy is wrong on the hand pool
+  EXPECT_DOUBLE_EQ(rows[0].compute_vs_greedy, 1.0);
+  EXPECT_DOUBLE_EQ(rows[1].compute_vs_greedy, 36.0 / 14.0);  // sc@3: 3 x 4 + 8 + 9 + 7 against 14
+  EXPECT_DOUBLE_EQ(rows[1].one_trace_share, 0.0);
   EXPECT_EQ(rows[2].missed, 2);
   EXPECT_NE(ReplayChartSvg(rows).find("<svg"), std::string::npos);
   const std::string lines = ReplayItemsJsonl(rows);
   EXPECT_EQ(std::count(lines.begin(), lines.end(), '\n'), 6);  // 3 methods x 2 items
   const std::string sc3 = R"({"chosen_trace":1,"correct":1.0,"forward_tokens":36,"item":"q1","method":"sc@3")";
   EXPECT_NE(lines.find(sc3), std::string::npos) << lines;
+}
+
+// The dev selection rule: vote methods only, no misses, within the compute
+// cap; the most accurate, ties to the cheaper, then the earlier.
+TEST(Replay, ChooseMethodFollowsTheDeclaredRule) {
+  const std::vector<ReplayMethod> methods = ParseReplayMethods("greedy,sc@8,vote-default,vote-cot,vote-default");
+  std::vector<ReplayRow> rows(methods.size());
+  const auto set = [&](size_t i, double acc, double ratio, double fwd, int missed) {
+    rows[i].items = 10;
+    rows[i].accuracy.estimate = acc;
+    rows[i].compute_vs_greedy = ratio;
+    rows[i].mean_forward_tokens = fwd;
+    rows[i].missed = missed;
+  };
+  set(0, 0.30, 1.0, 100, 0);
+  set(1, 0.90, 2.0, 200, 0);  // a baseline, never chosen
+  set(2, 0.50, 2.5, 250, 0);
+  set(3, 0.50, 2.0, 200, 0);  // ties with 2, cheaper
+  set(4, 0.70, 3.5, 350, 0);  // over the cap
+  EXPECT_EQ(ChooseMethod(rows, methods, 3.0), 3);
+  EXPECT_EQ(ChooseMethod(rows, methods, 4.0), 4);
+  rows[4].missed = 1;  // a method that missed an item is out
+  EXPECT_EQ(ChooseMethod(rows, methods, 4.0), 3);
+  rows[3].accuracy.estimate = 0.4;
+  EXPECT_EQ(ChooseMethod(rows, methods, 3.0), 2);
+  EXPECT_EQ(ChooseMethod(rows, methods, 1.5), -1);
 }
 
 // Beyond 200 subsets sc@K samples 200 of them (seeded): close to the exact
