@@ -13,9 +13,9 @@ set_tests_properties(e2e_eval_split_draws PROPERTIES ENVIRONMENT ${EV2_ENV} TIME
   PASS_REGULAR_EXPRESSION "n = 2 items.*Holm-adjusted p over 3 comparisons.*pass@M \\| maj@M.*\n4\n")
 
 add_test(NAME e2e_eval_split_not_declared COMMAND sh -c
-  "${EX} eval -m ${STORIES} --task arith --split dev -o ${EV2}/nosplit -q 2>&1; test $? -eq 1")
+  "${EX} eval -m ${STORIES} --task loops --split dev -o ${EV2}/nosplit -q 2>&1; test $? -eq 1")
 set_tests_properties(e2e_eval_split_not_declared PROPERTIES TIMEOUT 60
-  PASS_REGULAR_EXPRESSION "error: --split: the task 'arith' has no declared splits")
+  PASS_REGULAR_EXPRESSION "error: --split: the task 'loops' has no declared splits")
 
 # A label rerun with other parameters is refused, naming what changed.
 add_test(NAME e2e_eval_identity_refused COMMAND sh -c
