@@ -152,11 +152,21 @@ std::vector<std::vector<int>> Subsets(int n, int k, uint64_t seed) {
   return out;
 }
 
-// Self-consistency@k as an expectation: the majority's score averaged over
+// The oracle: the first right trace of `used`, if any.
+ReplayOutcome AnyRight(const PoolItem& item, const std::vector<const PoolTrace*>& used) {
+  for (const PoolTrace* t : used) {
+    if (t->correct > 0.5) return Finish(item, used, *t);
+  }
+  return Finish(item, used, *used[0]);
+}
+
+using Aggregate = ReplayOutcome (*)(const PoolItem&, const std::vector<const PoolTrace*>&);
+
+// An aggregate of k samples as an expectation: its score averaged over
 // k-subsets of every stored sample (Subsets), so the row does not rest on
 // one draw of k; its forward tokens are averaged too. The chosen trace and
-// stop are those of the first k samples.
-ReplayOutcome ReplaySelfConsistency(const PoolItem& item, int k) {
+// stop are those of the first k samples. sc@k: Majority; pass@k: AnyRight.
+ReplayOutcome ReplaySamples(const PoolItem& item, int k, Aggregate aggregate) {
   std::vector<const PoolTrace*> samples;
   for (const PoolTrace& t : item.traces) {
     if (t.request.origin == "sample") samples.push_back(&t);
@@ -167,11 +177,11 @@ ReplayOutcome ReplaySelfConsistency(const PoolItem& item, int k) {
   for (const std::vector<int>& subset : subsets) {
     std::vector<const PoolTrace*> used;
     for (int i : subset) used.push_back(samples[i]);
-    const ReplayOutcome o = Majority(item, used);
+    const ReplayOutcome o = aggregate(item, used);
     correct += o.correct;
     forward += static_cast<double>(o.forward_tokens);
   }
-  ReplayOutcome first = Majority(item, std::vector<const PoolTrace*>(samples.begin(), samples.begin() + k));
+  ReplayOutcome first = aggregate(item, std::vector<const PoolTrace*>(samples.begin(), samples.begin() + k));
   first.correct = correct / static_cast<double>(subsets.size());
   first.forward_tokens = std::llround(forward / static_cast<double>(subsets.size()));
   return first;
@@ -203,7 +213,8 @@ std::string Fixed3(double v) {
 ReplayOutcome ReplayItem(const PoolItem& item, const ReplayMethod& m) {
   switch (m.kind) {
     case ReplayMethod::Kind::kGreedy: return Finish(item, {&item.traces[0]}, item.traces[0]);
-    case ReplayMethod::Kind::kSelfConsistency: return ReplaySelfConsistency(item, m.k);
+    case ReplayMethod::Kind::kSelfConsistency: return ReplaySamples(item, m.k, Majority);
+    case ReplayMethod::Kind::kPassAtK: return ReplaySamples(item, m.k, AnyRight);
     case ReplayMethod::Kind::kCotDecoding: return ReplayCot(item, m.k);
     case ReplayMethod::Kind::kVote: return ReplayVote(item, m.profile);
   }

@@ -15,6 +15,9 @@
 //            seeded random ones), so the value is an expectation, not one
 //            draw;
 //            the chosen trace is that of the first K samples
+//   pass@K   the oracle ceiling: right when any of K independent samples
+//            is right (a verifier no method has), averaged over K-subsets
+//            like sc@K; never chosen by ChooseMethod
 //   cot@K    CoT-decoding: greedy plus the first K-1 first-token forks; the
 //            trace with the highest answer-span margin (none: greedy)
 //   PROFILE  the gated vote under a vote profile (name or file)
@@ -36,7 +39,7 @@
 namespace entropix {
 
 struct ReplayMethod {
-  enum class Kind { kGreedy, kSelfConsistency, kCotDecoding, kVote };
+  enum class Kind { kGreedy, kSelfConsistency, kPassAtK, kCotDecoding, kVote };
   std::string label;
   Kind kind = Kind::kGreedy;
   int k = 1;            // sc, cot

@@ -102,6 +102,10 @@ std::vector<ReplayMethod> ParseReplayMethods(const std::string& list) {
       m.kind = ReplayMethod::Kind::kSelfConsistency;
       m.k = ParseK(element, 3);
       out.push_back(m);
+    } else if (element.rfind("pass@", 0) == 0) {
+      m.kind = ReplayMethod::Kind::kPassAtK;
+      m.k = ParseK(element, 5);
+      out.push_back(m);
     } else if (element.rfind("cot@", 0) == 0) {
       m.kind = ReplayMethod::Kind::kCotDecoding;
       m.k = ParseK(element, 4);

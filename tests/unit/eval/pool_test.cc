@@ -82,6 +82,10 @@ TEST(Replay, BaselinesOnAHandPool) {
   EXPECT_NEAR(sc2.correct, 2.0 / 3.0, 1e-12);
   EXPECT_EQ(sc2.forward_tokens, 24);
   EXPECT_FALSE(Replay(p, "sc@4").replayed);      // three samples stored
+  // pass@2: {7, 5} right, {7, 7} right, {5, 7} right; pass@1: 2 of 3 samples right.
+  EXPECT_NEAR(Replay(p, "pass@2").correct, 1.0, 1e-12);
+  EXPECT_NEAR(Replay(p, "pass@1").correct, 2.0 / 3.0, 1e-12);
+  EXPECT_EQ(Replay(p, "pass@2").forward_tokens, 24);  // the same traces as sc@2
   ReplayOutcome cot = Replay(p, "cot@3");        // greedy 0.3, fork 0.9, fork without answer
   EXPECT_EQ(cot.chosen_trace, 4);
   EXPECT_EQ(cot.correct, 1.0);
