@@ -60,6 +60,7 @@ nlohmann::json ReportChoice(const ReplayArgs& a, const std::vector<ReplayRow>& r
     VoteProfile p = methods[static_cast<size_t>(i)].profile;
     char why[160];
     std::snprintf(why, sizeof why, "chosen by entropix replay --choose %.2f on %zu pool items: ", a.choose, n_items);
+    p.name += "-chosen";  // not to be mistaken for the base profile it was derived from
     p.description = why + row.label;
     const std::string text = VoteProfileToJson(p);
     const fs::path file = fs::path(a.out_dir) / "chosen_profile.json";

@@ -202,6 +202,13 @@ ReplayOutcome ReplayCot(const PoolItem& item, int k) {
   return Finish(item, used, *best);
 }
 
+// An exact p: three decimals, or two significant digits below 0.001.
+std::string ExactP(double p) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, p < 0.001 ? "%.1e" : "%.3f", p);
+  return buf;
+}
+
 std::string Fixed3(double v) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "%.3f", v);
@@ -307,10 +314,10 @@ std::string ReplayMarkdown(const std::vector<ReplayRow>& rows) {
   char buf[320];  // the numbers; the label is appended whole
   for (const ReplayRow& r : rows) {
     std::snprintf(buf, sizeof buf,
-                  " | %d | %d | %.3f [%.3f, %.3f] | %+.3f [%+.3f, %+.3f] | %.3f | %.0f | %.0f | %.2f | %.2f | %s |\n",
+                  " | %d | %d | %.3f [%.3f, %.3f] | %+.3f [%+.3f, %+.3f] | %s | %.0f | %.0f | %.2f | %.2f | %s |\n",
                   r.items, r.missed, r.accuracy.estimate, r.accuracy.low, r.accuracy.high,
                   r.vs_greedy.difference.estimate, r.vs_greedy.difference.low, r.vs_greedy.difference.high,
-                  r.vs_greedy.mcnemar_p, r.mean_forward_tokens, r.p90_forward_tokens, r.compute_vs_greedy,
+                  ExactP(r.vs_greedy.mcnemar_p).c_str(), r.mean_forward_tokens, r.p90_forward_tokens, r.compute_vs_greedy,
                   r.one_trace_share, r.one_trace_share > 0.0 ? Fixed3(r.one_trace_accuracy).c_str() : "-");
     md += "| " + r.label + buf;
   }

@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "core/error.h"
+#include "decoding/vote_profile.h"
 #include "eval/checkpoint.h"
 #include "eval/runner.h"
 #include "eval/sampler_identity.h"
@@ -234,6 +235,23 @@ TEST(ArithSplits, FixedSeedsAndSizesWhateverTheRunSeed) {
   EXPECT_LT(same_dev_holdout, 5);
   EXPECT_LT(same_dev_old, 5);
   EXPECT_EQ(items_of("dev", 100000, 0)->items().size(), 500u);  // --limit beyond the split: the split
+}
+
+// A frozen vote profile (chosen on dev, run once on holdout) never changes:
+// its bytes hash to the sha256 docs/EVALUATION.md records for the holdout
+// run, and it parses.
+TEST(FrozenVoteProfiles, AreTheRecordedBytes) {
+  const struct {
+    const char* file;
+    const char* sha256;
+  } frozen[] = {
+      {"profiles/vote/smollm2-arith.json", "975e89dfe348ea2b8058036fb768b8a75f351c8f2531cb9ecfeeda0063d61077"},
+  };
+  for (const auto& f : frozen) {
+    const std::string text = ReadText(fs::path(kSource) / f.file);
+    EXPECT_EQ(Sha256::Hex(text), f.sha256) << f.file << " was edited after it was frozen";
+    EXPECT_NO_THROW(ParseVoteProfile(text, f.file));
+  }
 }
 
 // ------------------------------------------------------------- sampler specs
