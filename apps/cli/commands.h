@@ -165,6 +165,7 @@ struct ReplayArgs {
   int resamples = 2000;
   uint64_t seed = 0;
   double choose = 0.0;  // > 0: pick a vote method at <= this x greedy's compute (eval/replay.h ChooseMethod)
+  std::string versus;   // "" or a method label: every row compared with it too (eval/replay.h CompareWith)
 };
 CLI::App* AddReplayCommand(CLI::App& app, ReplayArgs& args);
 int ReplayCommand(const ReplayArgs& args);

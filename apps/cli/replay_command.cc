@@ -35,6 +35,9 @@ CLI::App* AddReplayCommand(CLI::App& app, ReplayArgs& a) {
                   "Pick the most accurate vote method at <= X times greedy's mean compute (ties: less compute) "
                   "and write it to chosen_profile.json in the -o folder")
       ->check(CLI::PositiveNumber);
+  cmd->add_option("--versus", a.versus,
+                  "A method of --methods (its label as listed) to compare every other method with, paired, "
+                  "with Holm-adjusted McNemar p");
   return cmd;
 }
 
@@ -89,13 +92,25 @@ int ReplayCommand(const ReplayArgs& a) {
   }
   if (items.empty()) throw Error(ErrorCode::kInvalidArgument, "the pools hold no items");
   const std::vector<ReplayRow> rows = ReplayPool(items, methods, a.resamples, a.seed);
-  const std::string md = ReplayMarkdown(rows);
+  std::string md = ReplayMarkdown(rows);
+  nlohmann::json versus;
+  if (!a.versus.empty()) {
+    const auto it = std::find_if(rows.begin(), rows.end(), [&](const ReplayRow& r) { return r.label == a.versus; });
+    if (it == rows.end()) {
+      throw Error(ErrorCode::kInvalidArgument, "--versus '" + a.versus + "' is not one of the --methods labels");
+    }
+    const std::vector<VersusRow> vs =
+        CompareWith(rows, static_cast<size_t>(it - rows.begin()), a.resamples, a.seed);
+    md += "\n" + VersusMarkdown(vs, a.versus, a.resamples);
+    versus = VersusJson(vs, a.versus);
+  }
   std::printf("%zu pool items\n\n%s", items.size(), md.c_str());
   if (!a.out_dir.empty()) fs::create_directories(a.out_dir);
   const nlohmann::json choice = ReportChoice(a, rows, methods, items.size());
   if (!a.out_dir.empty()) {
     nlohmann::json summary = {{"items", items.size()}, {"methods", ReplayJson(rows)}};
     if (!choice.is_null()) summary["choose"] = choice;
+    if (!versus.is_null()) summary["versus"] = versus;
     WriteFileAtomically(fs::path(a.out_dir) / "replay.json", summary.dump(2) + "\n");
     WriteFileAtomically(fs::path(a.out_dir) / "replay.md", md);
     WriteFileAtomically(fs::path(a.out_dir) / "replay_items.jsonl", ReplayItemsJsonl(rows));

@@ -10,6 +10,7 @@
 #include "decoding/answer_hook.h"
 #include "decoding/trace_host.h"
 #include "decoding/vote_strategy.h"
+#include "eval/summary.h"
 #include "eval/svg_chart.h"
 
 namespace entropix {
@@ -322,6 +323,69 @@ std::string ReplayMarkdown(const std::vector<ReplayRow>& rows) {
     md += "| " + r.label + buf;
   }
   return md;
+}
+
+std::vector<VersusRow> CompareWith(const std::vector<ReplayRow>& rows, size_t base, int resamples, uint64_t seed) {
+  std::map<std::string, double> base_correct;
+  for (const auto& [item, o] : rows.at(base).per_item) {
+    if (o.replayed) base_correct[item] = o.correct;
+  }
+  std::vector<VersusRow> out;
+  std::vector<double> family;
+  for (const ReplayRow& r : rows) {
+    std::vector<double> a, b;
+    for (const auto& [item, o] : r.per_item) {
+      const auto it = base_correct.find(item);
+      if (!o.replayed || it == base_correct.end()) continue;
+      a.push_back(o.correct);
+      b.push_back(it->second);
+    }
+    VersusRow v;
+    v.label = r.label;
+    v.items = static_cast<int>(a.size());
+    v.comparison = ComparePaired(a, b, resamples, seed);
+    out.push_back(v);
+    if (&r != &rows[base]) family.push_back(v.comparison.mcnemar_p);
+  }
+  const std::vector<double> holm = HolmAdjust(family);
+  for (size_t i = 0, j = 0; i < out.size(); ++i) {
+    if (i != base) out[i].mcnemar_holm = holm[j++];
+  }
+  return out;
+}
+
+std::string VersusMarkdown(const std::vector<VersusRow>& rows, const std::string& base_label, int resamples) {
+  std::string md = "| method | items | vs " + base_label +
+                   " [95% CI] | p (bootstrap) | McNemar p (only / only base) | Holm |\n|---|---|---|---|---|---|\n";
+  char buf[256];
+  for (const VersusRow& v : rows) {
+    if (v.label == base_label) continue;
+    const PairedComparison& c = v.comparison;
+    std::snprintf(buf, sizeof buf, " | %d | %+.3f [%+.3f, %+.3f] | %s | %s (%d/%d) | %s |\n", v.items,
+                  c.difference.estimate, c.difference.low, c.difference.high,
+                  FormatP(c.bootstrap_p, 1.0 / resamples).c_str(),
+                  ExactP(c.mcnemar_p).c_str(), c.a_only, c.b_only, ExactP(v.mcnemar_holm).c_str());
+    md += "| " + v.label + buf;
+  }
+  return md;
+}
+
+json VersusJson(const std::vector<VersusRow>& rows, const std::string& base_label) {
+  json out = {{"base", base_label}, {"rows", json::array()}};
+  for (const VersusRow& v : rows) {
+    const PairedComparison& c = v.comparison;
+    out["rows"].push_back({{"method", v.label},
+                           {"items", v.items},
+                           {"difference", c.difference.estimate},
+                           {"low", c.difference.low},
+                           {"high", c.difference.high},
+                           {"bootstrap_p", c.bootstrap_p},
+                           {"only_method", c.a_only},
+                           {"only_base", c.b_only},
+                           {"mcnemar_p", c.mcnemar_p},
+                           {"mcnemar_holm", v.mcnemar_holm}});
+  }
+  return out;
 }
 
 int ChooseMethod(std::span<const ReplayRow> rows, std::span<const ReplayMethod> methods, double max_compute) {

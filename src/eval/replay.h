@@ -89,6 +89,22 @@ nlohmann::json ReplayJson(const std::vector<ReplayRow>& rows);
 std::string ReplayItemsJsonl(const std::vector<ReplayRow>& rows);
 std::string ReplayMarkdown(const std::vector<ReplayRow>& rows);
 
+// Every row against the row `base` (e.g. the frozen method against sc@k at
+// matched compute), paired on the items both replayed: the difference with
+// its bootstrap interval and p, and the exact McNemar p with its Holm
+// adjustment over the rows other than `base` (sc@K and pass@K per-item
+// shares count as right above 1/2 there, as in the vs-greedy column).
+struct VersusRow {
+  std::string label;
+  int items = 0;
+  PairedComparison comparison;
+  double mcnemar_holm = 1.0;
+};
+std::vector<VersusRow> CompareWith(const std::vector<ReplayRow>& rows, size_t base, int resamples, uint64_t seed);
+// Bootstrap p below 1/resamples prints as "< 0.0005" (R = 2000), as in eval's summary.
+std::string VersusMarkdown(const std::vector<VersusRow>& rows, const std::string& base_label, int resamples);
+nlohmann::json VersusJson(const std::vector<VersusRow>& rows, const std::string& base_label);
+
 // The dev selection rule (docs/EVALUATION.md "Choosing on dev"): among the
 // vote-profile methods replayed on every item (no miss) whose mean compute
 // is at most `max_compute` x greedy's, the one with the highest accuracy;

@@ -111,6 +111,37 @@ TEST(Replay, BaselinesOnAHandPool) {
   EXPECT_NE(lines.find(sc3), std::string::npos) << lines;
 }
 
+// --versus: each row against a base row, paired on the items both
+// replayed; Holm over the rows other than the base.
+TEST(Replay, CompareWithPairsItemsAndAdjusts) {
+  const auto row = [](const std::string& label, std::vector<double> correct) {
+    ReplayRow r;
+    r.label = label;
+    for (size_t i = 0; i < correct.size(); ++i) {
+      ReplayOutcome o;
+      o.replayed = correct[i] >= 0.0;  // -1: a miss
+      o.correct = std::max(0.0, correct[i]);
+      r.per_item.push_back({"q" + std::to_string(i), o});
+    }
+    return r;
+  };
+  const std::vector<ReplayRow> rows = {row("a", {1, 1, 1, 1, 0, 0}), row("base", {0, 0, 0, 1, 0, -1}),
+                                       row("c", {0, 0, 0, 1, 0, 1})};
+  const std::vector<VersusRow> vs = CompareWith(rows, 1, 200, 1);
+  ASSERT_EQ(vs.size(), 3u);
+  EXPECT_EQ(vs[0].items, 5);  // item 5 is a miss of the base
+  EXPECT_NEAR(vs[0].comparison.difference.estimate, 3.0 / 5.0, 1e-12);
+  EXPECT_EQ(vs[0].comparison.a_only, 3);
+  EXPECT_EQ(vs[0].comparison.b_only, 0);
+  EXPECT_NEAR(vs[0].comparison.mcnemar_p, 0.25, 1e-12);  // 2 x (1/2)^3
+  EXPECT_NEAR(vs[2].comparison.mcnemar_p, 1.0, 1e-12);   // no discordant item
+  EXPECT_NEAR(vs[0].mcnemar_holm, 0.5, 1e-12);           // two comparisons: 2 x 0.25
+  EXPECT_NEAR(vs[2].mcnemar_holm, 1.0, 1e-12);
+  const std::string md = VersusMarkdown(vs, "base", 200);
+  EXPECT_NE(md.find("| a | 5 | +0.600"), std::string::npos) << md;
+  EXPECT_EQ(md.find("| base |"), std::string::npos);
+}
+
 // The dev selection rule: vote methods only, no misses, within the compute
 // cap; the most accurate, ties to the cheaper, then the earlier.
 TEST(Replay, ChooseMethodFollowsTheDeclaredRule) {
