@@ -147,6 +147,7 @@ struct EvalArgs {
   int resamples = 2000;
   bool quiet = false;
   bool rescore = false;
+  bool list_items = false;                         // print the task's selected items and exit
   std::string pool;                                // --pool KINDS: build a trace pool instead (eval/pool_runner.h)
   std::string pool_profile = "vote-default";       // the pool's base vote profile
 };
@@ -166,6 +167,7 @@ struct ReplayArgs {
   uint64_t seed = 0;
   double choose = 0.0;  // > 0: pick a vote method at <= this x greedy's compute (eval/replay.h ChooseMethod)
   std::string versus;   // "" or a method label: every row compared with it too (eval/replay.h CompareWith)
+  std::string items_file;  // "" or a file of item ids (first field per line): replay only those
 };
 CLI::App* AddReplayCommand(CLI::App& app, ReplayArgs& args);
 int ReplayCommand(const ReplayArgs& args);

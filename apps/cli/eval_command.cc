@@ -63,6 +63,8 @@ CLI::App* AddEvalCommand(CLI::App& app, EvalArgs& a) {
   cmd->add_option("--pool-profile", a.pool_profile,
                    "The pool's base vote profile (sampling, fork token, continuation, confidence)")
       ->capture_default_str();
+  cmd->add_flag("--list-items", a.list_items,
+                "Print the selected items (id, tab, question) and exit; loads no model (for `replay --items`)");
   cmd->add_flag("--rescore", a.rescore,
                      "Generate nothing: score the folder's stored responses again with the current checkers, "
                      "rewrite results.jsonl and the summary (of --samplers and --draws when given, else of every "
@@ -70,11 +72,23 @@ CLI::App* AddEvalCommand(CLI::App& app, EvalArgs& a) {
   return cmd;
 }
 
-int EvalCommand(const EvalArgs& a) {
-  std::string path;
-  auto model = LoadModel(a.model, &path);
-  auto tokenizer = Tokenizer::FromGguf(model->file());
+namespace {
 
+// --list-items: each selected item's id and question (its last message, on
+// one line), tab-separated; `replay --items` reads the first field.
+void ListItems(const Task& task) {
+  for (const EvalItem& item : task.items()) {
+    std::string text = item.messages.empty() ? "" : item.messages.back().content;
+    for (char& c : text) {
+      if (c == '\n' || c == '\t' || c == '\r') c = ' ';
+    }
+    std::printf("%s\t%s\n", item.id.c_str(), text.c_str());
+  }
+}
+
+}  // namespace
+
+int EvalCommand(const EvalArgs& a) {
   TaskOptions to;
   to.name = a.task;
   to.data = a.data;
@@ -86,6 +100,13 @@ int EvalCommand(const EvalArgs& a) {
   to.split = a.split;
   to.prompt_style = a.prompt_style;
   const auto task = MakeTask(to);
+  if (a.list_items) {
+    ListItems(*task);
+    return 0;
+  }
+  std::string path;
+  auto model = LoadModel(a.model, &path);
+  auto tokenizer = Tokenizer::FromGguf(model->file());
   const std::string label = std::filesystem::path(path).filename().string();
   if (!a.pool.empty()) return PoolCommand(a, *model, *tokenizer, label, *task);
   const auto samplers = ParseSamplers(a.samplers, *model);

@@ -4,6 +4,10 @@
 #include <cstdio>
 #include <filesystem>
 #include <iterator>
+#include <sstream>
+#include <set>
+#include <optional>
+#include <fstream>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -35,6 +39,9 @@ CLI::App* AddReplayCommand(CLI::App& app, ReplayArgs& a) {
                   "Pick the most accurate vote method at <= X times greedy's mean compute (ties: less compute) "
                   "and write it to chosen_profile.json in the -o folder")
       ->check(CLI::PositiveNumber);
+  cmd->add_option("--items", a.items_file,
+                  "Replay only the pool items whose ids this file lists (first field per line, '#' comments; "
+                  "e.g. from `entropix eval ... --list-items`)");
   cmd->add_option("--versus", a.versus,
                   "A method of --methods (its label as listed) to compare every other method with, paired, "
                   "with Holm-adjusted McNemar p");
@@ -76,10 +83,11 @@ nlohmann::json ReportChoice(const ReplayArgs& a, const std::vector<ReplayRow>& r
 
 }  // namespace
 
-int ReplayCommand(const ReplayArgs& a) {
-  const std::vector<ReplayMethod> methods = ParseReplayMethods(a.methods);
+namespace {
+
+std::vector<PoolItem> ReadPools(const std::vector<std::string>& pools) {
   std::vector<PoolItem> items;
-  for (const std::string& p : a.pools) {
+  for (const std::string& p : pools) {
     const fs::path file = fs::is_directory(p) ? fs::path(p) / "pool.jsonl" : fs::path(p);
     if (!fs::is_regular_file(file)) throw Error(ErrorCode::kNotFound, "no pool file '" + file.string() + "'");
     bool torn = false;
@@ -90,25 +98,64 @@ int ReplayCommand(const ReplayArgs& a) {
     if (torn) std::fprintf(stderr, "replay: %s: a torn last line was left out\n", file.string().c_str());
     items.insert(items.end(), std::make_move_iterator(more.begin()), std::make_move_iterator(more.end()));
   }
-  if (items.empty()) throw Error(ErrorCode::kInvalidArgument, "the pools hold no items");
+  return items;
+}
+
+// --items FILE: the first whitespace-separated field of each line that is
+// not empty or a '#' comment (what `eval --list-items` prints).
+std::set<std::string> ReadItemIds(const std::string& path) {
+  std::ifstream in(path);
+  if (!in || !fs::is_regular_file(path)) throw Error(ErrorCode::kIo, "--items: cannot read '" + path + "'");
+  std::set<std::string> ids;
+  std::string line;
+  while (std::getline(in, line)) {
+    std::istringstream fields(line);
+    std::string id;
+    if (fields >> id && id[0] != '#') ids.insert(id);
+  }
+  if (ids.empty()) throw Error(ErrorCode::kInvalidArgument, "--items: '" + path + "' lists no item ids");
+  return ids;
+}
+
+void KeepListedItems(std::vector<PoolItem>& items, const std::string& path) {
+  const std::set<std::string> ids = ReadItemIds(path);
+  const size_t before = items.size();
+  std::erase_if(items, [&](const PoolItem& item) { return !ids.count(item.item); });
+  std::fprintf(stderr, "replay: --items %s: %zu of %zu pool items kept (%zu ids listed)\n", path.c_str(), items.size(),
+               before, ids.size());
+}
+
+// The index of --versus among the methods, checked before anything is replayed.
+std::optional<size_t> VersusIndex(const std::vector<ReplayMethod>& methods, const std::string& label) {
+  if (label.empty()) return std::nullopt;
+  for (size_t i = 0; i < methods.size(); ++i) {
+    if (methods[i].label == label) return i;
+  }
+  throw Error(ErrorCode::kInvalidArgument, "--versus '" + label + "' is not one of the --methods labels");
+}
+
+}  // namespace
+
+int ReplayCommand(const ReplayArgs& a) {
+  const std::vector<ReplayMethod> methods = ParseReplayMethods(a.methods);
+  const std::optional<size_t> base = VersusIndex(methods, a.versus);
+  std::vector<PoolItem> items = ReadPools(a.pools);
+  if (!a.items_file.empty()) KeepListedItems(items, a.items_file);
+  if (items.empty()) throw Error(ErrorCode::kInvalidArgument, "the pools hold no items (to replay)");
   const std::vector<ReplayRow> rows = ReplayPool(items, methods, a.resamples, a.seed);
   std::string md = ReplayMarkdown(rows);
   nlohmann::json versus;
-  if (!a.versus.empty()) {
-    const auto it = std::find_if(rows.begin(), rows.end(), [&](const ReplayRow& r) { return r.label == a.versus; });
-    if (it == rows.end()) {
-      throw Error(ErrorCode::kInvalidArgument, "--versus '" + a.versus + "' is not one of the --methods labels");
-    }
-    const std::vector<VersusRow> vs =
-        CompareWith(rows, static_cast<size_t>(it - rows.begin()), a.resamples, a.seed);
-    md += "\n" + VersusMarkdown(vs, a.versus, a.resamples);
-    versus = VersusJson(vs, a.versus);
+  if (base) {
+    const std::vector<VersusRow> vs = CompareWith(rows, *base, a.resamples, a.seed);
+    md += "\n" + VersusMarkdown(vs, *base, a.resamples);
+    versus = VersusJson(vs, *base);
   }
   std::printf("%zu pool items\n\n%s", items.size(), md.c_str());
   if (!a.out_dir.empty()) fs::create_directories(a.out_dir);
   const nlohmann::json choice = ReportChoice(a, rows, methods, items.size());
   if (!a.out_dir.empty()) {
     nlohmann::json summary = {{"items", items.size()}, {"methods", ReplayJson(rows)}};
+    if (!a.items_file.empty()) summary["items_file"] = a.items_file;
     if (!choice.is_null()) summary["choose"] = choice;
     if (!versus.is_null()) summary["versus"] = versus;
     WriteFileAtomically(fs::path(a.out_dir) / "replay.json", summary.dump(2) + "\n");

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <optional>
+#include <set>
 
 #include "core/error.h"
 #include "text/answer_extract.h"
@@ -262,7 +263,7 @@ ArithQuestion MakeArithQuestion(uint64_t seed, uint64_t index, int difficulty) {
   return q;
 }
 
-constexpr ArithSplit kArithSplits[] = {{"dev", 101, 500}, {"holdout", 102, 1000}};
+constexpr ArithSplit kArithSplits[] = {{"dev", 101, 500, nullptr}, {"holdout", 102, 1000, "dev"}};
 
 const ArithSplit& FindArithSplit(const std::string& name) {
   std::string known;
@@ -273,18 +274,31 @@ const ArithSplit& FindArithSplit(const std::string& name) {
   throw Error(ErrorCode::kInvalidArgument, "--split: unknown split '" + name + "' (arith has " + known + ")");
 }
 
+// The question texts of a split's items (all of them, whatever --limit says).
+std::set<std::string> SplitQuestions(const ArithSplit& split, int difficulty) {
+  std::set<std::string> texts;
+  for (int i = 0; i < split.items; ++i) {
+    texts.insert(MakeArithQuestion(split.item_seed, static_cast<uint64_t>(i), difficulty).text);
+  }
+  return texts;
+}
+
 class ArithTask : public Task {
  public:
   explicit ArithTask(const TaskOptions& o) : options_(o) {
     if (o.difficulty < 1 || o.difficulty > 3) throw Error(ErrorCode::kInvalidArgument, "--difficulty must be 1, 2 or 3");
     int n = o.limit > 0 ? o.limit : 200;
+    std::set<std::string> excluded;  // questions of the split this one must not share
     if (!o.split.empty()) {
       const ArithSplit& split = FindArithSplit(o.split);
       options_.seed = split.item_seed;
       n = o.limit > 0 ? std::min(o.limit, split.items) : split.items;
+      if (split.disjoint_from) excluded = SplitQuestions(FindArithSplit(split.disjoint_from), o.difficulty);
     }
-    for (int i = 0; i < n; ++i) {
-      const ArithQuestion q = MakeArithQuestion(options_.seed, static_cast<uint64_t>(i), o.difficulty);
+    // Ids are generator indices, so an item skipped for its question leaves a gap.
+    for (uint64_t i = 0; static_cast<int>(items_.size()) < n; ++i) {
+      const ArithQuestion q = MakeArithQuestion(options_.seed, i, o.difficulty);
+      if (excluded.count(q.text)) continue;
       EvalItem item;
       item.id = std::to_string(i);
       if (!o.system_prompt.empty()) item.messages.push_back({"system", o.system_prompt});
@@ -315,7 +329,10 @@ class ArithTask : public Task {
   nlohmann::json Identity() const override {
     nlohmann::json id = {{"task", "arith"}, {"item_seed", options_.seed}, {"difficulty", options_.difficulty},
                          {"system", options_.system_prompt}};
-    if (!options_.split.empty()) id["split"] = options_.split;
+    if (!options_.split.empty()) {
+      id["split"] = options_.split;
+      if (const char* other = FindArithSplit(options_.split).disjoint_from) id["disjoint_from"] = other;
+    }
     return id;
   }
 

@@ -326,26 +326,26 @@ std::string ReplayMarkdown(const std::vector<ReplayRow>& rows) {
 }
 
 std::vector<VersusRow> CompareWith(const std::vector<ReplayRow>& rows, size_t base, int resamples, uint64_t seed) {
-  std::map<std::string, double> base_correct;
-  for (const auto& [item, o] : rows.at(base).per_item) {
-    if (o.replayed) base_correct[item] = o.correct;
-  }
+  const auto& base_items = rows.at(base).per_item;
   std::vector<VersusRow> out;
   std::vector<double> family;
-  for (const ReplayRow& r : rows) {
+  for (size_t r = 0; r < rows.size(); ++r) {
+    const auto& per_item = rows[r].per_item;
+    if (per_item.size() != base_items.size()) {
+      throw Error(ErrorCode::kInvalidArgument, "replay: rows of different item counts cannot be paired");
+    }
     std::vector<double> a, b;
-    for (const auto& [item, o] : r.per_item) {
-      const auto it = base_correct.find(item);
-      if (!o.replayed || it == base_correct.end()) continue;
-      a.push_back(o.correct);
-      b.push_back(it->second);
+    for (size_t i = 0; i < per_item.size(); ++i) {
+      if (!per_item[i].second.replayed || !base_items[i].second.replayed) continue;
+      a.push_back(per_item[i].second.correct);
+      b.push_back(base_items[i].second.correct);
     }
     VersusRow v;
-    v.label = r.label;
+    v.label = rows[r].label;
     v.items = static_cast<int>(a.size());
     v.comparison = ComparePaired(a, b, resamples, seed);
     out.push_back(v);
-    if (&r != &rows[base]) family.push_back(v.comparison.mcnemar_p);
+    if (r != base) family.push_back(v.comparison.mcnemar_p);
   }
   const std::vector<double> holm = HolmAdjust(family);
   for (size_t i = 0, j = 0; i < out.size(); ++i) {
@@ -354,25 +354,28 @@ std::vector<VersusRow> CompareWith(const std::vector<ReplayRow>& rows, size_t ba
   return out;
 }
 
-std::string VersusMarkdown(const std::vector<VersusRow>& rows, const std::string& base_label, int resamples) {
-  std::string md = "| method | items | vs " + base_label +
+std::string VersusMarkdown(const std::vector<VersusRow>& rows, size_t base, int resamples) {
+  std::string md = "| method | items | vs " + rows.at(base).label +
                    " [95% CI] | p (bootstrap) | McNemar p (only / only base) | Holm |\n|---|---|---|---|---|---|\n";
   char buf[256];
-  for (const VersusRow& v : rows) {
-    if (v.label == base_label) continue;
+  for (size_t i = 0; i < rows.size(); ++i) {
+    if (i == base) continue;
+    const VersusRow& v = rows[i];
     const PairedComparison& c = v.comparison;
     std::snprintf(buf, sizeof buf, " | %d | %+.3f [%+.3f, %+.3f] | %s | %s (%d/%d) | %s |\n", v.items,
                   c.difference.estimate, c.difference.low, c.difference.high,
-                  FormatP(c.bootstrap_p, 1.0 / resamples).c_str(),
-                  ExactP(c.mcnemar_p).c_str(), c.a_only, c.b_only, ExactP(v.mcnemar_holm).c_str());
+                  FormatP(c.bootstrap_p, 1.0 / resamples).c_str(), ExactP(c.mcnemar_p).c_str(), c.a_only, c.b_only,
+                  ExactP(v.mcnemar_holm).c_str());
     md += "| " + v.label + buf;
   }
   return md;
 }
 
-json VersusJson(const std::vector<VersusRow>& rows, const std::string& base_label) {
-  json out = {{"base", base_label}, {"rows", json::array()}};
-  for (const VersusRow& v : rows) {
+json VersusJson(const std::vector<VersusRow>& rows, size_t base) {
+  json out = {{"base", rows.at(base).label}, {"rows", json::array()}};
+  for (size_t i = 0; i < rows.size(); ++i) {
+    if (i == base) continue;
+    const VersusRow& v = rows[i];
     const PairedComparison& c = v.comparison;
     out["rows"].push_back({{"method", v.label},
                            {"items", v.items},

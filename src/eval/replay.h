@@ -42,7 +42,7 @@ struct ReplayMethod {
   enum class Kind { kGreedy, kSelfConsistency, kPassAtK, kCotDecoding, kVote };
   std::string label;
   Kind kind = Kind::kGreedy;
-  int k = 1;            // sc, cot
+  int k = 1;            // sc, pass, cot
   VoteProfile profile;  // vote
 };
 
@@ -100,10 +100,13 @@ struct VersusRow {
   PairedComparison comparison;
   double mcnemar_holm = 1.0;
 };
+// Rows come from one ReplayPool call, so their per_item lists are in the
+// same item order and are paired by position. The base's own row is kept
+// (difference 0) so that indices match `rows`; the outputs leave it out.
 std::vector<VersusRow> CompareWith(const std::vector<ReplayRow>& rows, size_t base, int resamples, uint64_t seed);
 // Bootstrap p below 1/resamples prints as "< 0.0005" (R = 2000), as in eval's summary.
-std::string VersusMarkdown(const std::vector<VersusRow>& rows, const std::string& base_label, int resamples);
-nlohmann::json VersusJson(const std::vector<VersusRow>& rows, const std::string& base_label);
+std::string VersusMarkdown(const std::vector<VersusRow>& rows, size_t base, int resamples);
+nlohmann::json VersusJson(const std::vector<VersusRow>& rows, size_t base);
 
 // The dev selection rule (docs/EVALUATION.md "Choosing on dev"): among the
 // vote-profile methods replayed on every item (no miss) whose mean compute

@@ -1,6 +1,8 @@
 // The method list of `entropix replay` (eval/replay.h): baselines, vote
 // profiles, and grids of profile overrides.
 #include <nlohmann/json.hpp>
+#include <set>
+#include <string>
 
 #include "core/error.h"
 #include "eval/replay.h"
@@ -112,6 +114,12 @@ std::vector<ReplayMethod> ParseReplayMethods(const std::string& list) {
       out.push_back(m);
     } else {
       AddVoteMethods(element, out);
+    }
+  }
+  std::set<std::string> seen;
+  for (const ReplayMethod& m : out) {
+    if (!seen.insert(m.label).second) {
+      throw Error(ErrorCode::kInvalidArgument, "replay methods: '" + m.label + "' is listed twice");
     }
   }
   return out;

@@ -212,15 +212,32 @@ TEST(ArithSplits, FixedSeedsAndSizesWhateverTheRunSeed) {
     for (size_t i = 0; i < 9; ++i) {
       EXPECT_EQ(other->items()[i].messages.back().content, task->items()[i].messages.back().content);
     }
-    // The items are those of the plain task generated from the split's seed.
+    // The items are those of the plain task generated from the split's seed,
+    // at the generator index their id names.
     TaskOptions plain;
     plain.name = "arith";
     plain.seed = s.item_seed;
-    plain.limit = 9;
+    plain.limit = 2000;
     const auto same = MakeTask(plain);
-    for (size_t i = 0; i < 9; ++i) EXPECT_EQ(same->items()[i].reference, task->items()[i].reference);
+    for (const EvalItem& item : task->items()) {
+      const EvalItem& generated = same->items().at(std::stoul(item.id));
+      ASSERT_EQ(generated.messages.back().content, item.messages.back().content) << s.name << " " << item.id;
+    }
     EXPECT_FALSE(same->Identity().contains("split"));
   }
+  // holdout shares no question with dev: it skips them (73 of its first
+  // 1,000 draws at difficulty 1), so its ids have gaps and run past 999.
+  std::set<std::string> dev_questions;
+  for (const EvalItem& item : items_of("dev", 0, 0)->items()) dev_questions.insert(item.messages.back().content);
+  const auto all_holdout = items_of("holdout", 0, 0);
+  int below_1000 = 0;
+  for (const EvalItem& item : all_holdout->items()) {
+    EXPECT_EQ(dev_questions.count(item.messages.back().content), 0u) << "holdout item " << item.id;
+    below_1000 += std::stoul(item.id) < 1000;
+  }
+  EXPECT_EQ(below_1000, 1000 - 73);
+  EXPECT_EQ(all_holdout->Identity()["disjoint_from"], "dev");
+  EXPECT_FALSE(items_of("dev", 0, 0)->Identity().contains("disjoint_from"));
   // dev and holdout are different draws, and neither is the default seed 0.
   const auto dev = items_of("dev", 20, 0), holdout = items_of("holdout", 20, 0);
   TaskOptions seed0;

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <functional>
 #include <map>
 
 #include "core/error.h"
@@ -22,6 +23,15 @@
 
 namespace entropix {
 namespace {
+
+std::string ErrorOf(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "";
+}
 
 PoolTrace Trace(int id, int parent, const std::string& origin, std::optional<std::string> answer, double margin,
                 double correct, int64_t forward) {
@@ -127,7 +137,7 @@ TEST(Replay, CompareWithPairsItemsAndAdjusts) {
   };
   const std::vector<ReplayRow> rows = {row("a", {1, 1, 1, 1, 0, 0}), row("base", {0, 0, 0, 1, 0, -1}),
                                        row("c", {0, 0, 0, 1, 0, 1})};
-  const std::vector<VersusRow> vs = CompareWith(rows, 1, 200, 1);
+  const std::vector<VersusRow> vs = CompareWith(rows, 1, 200, 1);  // paired by position, whatever the ids
   ASSERT_EQ(vs.size(), 3u);
   EXPECT_EQ(vs[0].items, 5);  // item 5 is a miss of the base
   EXPECT_NEAR(vs[0].comparison.difference.estimate, 3.0 / 5.0, 1e-12);
@@ -137,15 +147,35 @@ TEST(Replay, CompareWithPairsItemsAndAdjusts) {
   EXPECT_NEAR(vs[2].comparison.mcnemar_p, 1.0, 1e-12);   // no discordant item
   EXPECT_NEAR(vs[0].mcnemar_holm, 0.5, 1e-12);           // two comparisons: 2 x 0.25
   EXPECT_NEAR(vs[2].mcnemar_holm, 1.0, 1e-12);
-  const std::string md = VersusMarkdown(vs, "base", 200);
+  const std::string md = VersusMarkdown(vs, 1, 200);
   EXPECT_NE(md.find("| a | 5 | +0.600"), std::string::npos) << md;
+  EXPECT_NE(md.find("vs base [95% CI]"), std::string::npos) << md;
   EXPECT_EQ(md.find("| base |"), std::string::npos);
+  const nlohmann::json j = VersusJson(vs, 1);
+  EXPECT_EQ(j["base"], "base");
+  ASSERT_EQ(j["rows"].size(), 2u);  // the base is not compared with itself
+  EXPECT_EQ(j["rows"][0]["only_method"], 3);
+  EXPECT_DOUBLE_EQ(j["rows"][1]["mcnemar_holm"].get<double>(), 1.0);
+  // Items are paired by position: two pools with the same ids stay apart.
+  std::vector<ReplayRow> twice = {row("x", {1, 0}), row("y", {0, 1})};
+  twice[0].per_item[1].first = twice[0].per_item[0].first;  // both items named "q0"
+  twice[1].per_item[1].first = twice[1].per_item[0].first;
+  EXPECT_NEAR(CompareWith(twice, 1, 200, 1)[0].comparison.difference.estimate, 0.0, 1e-12);
+  EXPECT_EQ(CompareWith(twice, 1, 200, 1)[0].comparison.a_only, 1);
+}
+
+TEST(Replay, MethodListErrors) {
+  EXPECT_NE(ErrorOf([] { ParseReplayMethods("greedy,sc@4,greedy"); }).find("'greedy' is listed twice"),
+            std::string::npos);
+  EXPECT_NE(ErrorOf([] { ParseReplayMethods("pass@0"); }), "");
+  EXPECT_NE(ErrorOf([] { ParseReplayMethods("pass@x"); }), "");
 }
 
 // The dev selection rule: vote methods only, no misses, within the compute
 // cap; the most accurate, ties to the cheaper, then the earlier.
 TEST(Replay, ChooseMethodFollowsTheDeclaredRule) {
-  const std::vector<ReplayMethod> methods = ParseReplayMethods("greedy,sc@8,vote-default,vote-cot,vote-default");
+  const std::vector<ReplayMethod> methods =
+      ParseReplayMethods("greedy,sc@8,vote-default,vote-cot,vote-default:vote.beta=2");
   std::vector<ReplayRow> rows(methods.size());
   const auto set = [&](size_t i, double acc, double ratio, double fwd, int missed) {
     rows[i].items = 10;
@@ -164,6 +194,8 @@ TEST(Replay, ChooseMethodFollowsTheDeclaredRule) {
   rows[4].missed = 1;  // a method that missed an item is out
   EXPECT_EQ(ChooseMethod(rows, methods, 4.0), 3);
   rows[3].accuracy.estimate = 0.4;
+  EXPECT_EQ(ChooseMethod(rows, methods, 3.0), 2);
+  set(3, 0.50, 2.5, 250, 0);  // an exact tie (accuracy and compute): the earlier method
   EXPECT_EQ(ChooseMethod(rows, methods, 3.0), 2);
   EXPECT_EQ(ChooseMethod(rows, methods, 1.5), -1);
 }
