@@ -29,3 +29,8 @@ set_tests_properties(e2e_run_sampler_lowT PROPERTIES PASS_REGULAR_EXPRESSION "\\
 add_test(NAME e2e_run_sampler_unknown COMMAND sh -c "${EX} run -m ${STORIES} -p hi --sampler bogus@x 2>&1; test $? -eq 1")
 set_tests_properties(e2e_run_sampler_unknown PROPERTIES TIMEOUT 60
   PASS_REGULAR_EXPRESSION "error: unknown sampler 'bogus@x'|no profile file or built-in profile named 'bogus@x'")
+
+# `entropix replay` on a tiny pool: --items from `eval --list-items`,
+# --versus, --choose and its profile's sha256, and the errors.
+add_test(NAME e2e_replay_cli COMMAND sh ${CMAKE_CURRENT_SOURCE_DIR}/replay_cli.sh ${EX} ${STORIES} ${EV2}/replay)
+set_tests_properties(e2e_replay_cli PROPERTIES TIMEOUT 120 PASS_REGULAR_EXPRESSION "replay cli ok")
