@@ -315,7 +315,7 @@ std::string ReplayMarkdown(const std::vector<ReplayRow>& rows) {
   char buf[320];  // the numbers; the label is appended whole
   for (const ReplayRow& r : rows) {
     std::snprintf(buf, sizeof buf,
-                  " | %d | %d | %.3f [%.3f, %.3f] | %+.3f [%+.3f, %+.3f] | %s | %.0f | %.0f | %.2f | %.2f | %s |\n",
+                  " | %d | %d | %.3f [%.3f, %.3f] | %+.3f [%+.3f, %+.3f] | %s | %.0f | %.0f | %.2f | %.3f | %s |\n",
                   r.items, r.missed, r.accuracy.estimate, r.accuracy.low, r.accuracy.high,
                   r.vs_greedy.difference.estimate, r.vs_greedy.difference.low, r.vs_greedy.difference.high,
                   ExactP(r.vs_greedy.mcnemar_p).c_str(), r.mean_forward_tokens, r.p90_forward_tokens, r.compute_vs_greedy,
