@@ -162,7 +162,7 @@ TEST(IfevalDetails, ShapeIsChecked) {
 // The real IFEval prompts all pass the kwargs check (every argument present
 // and typed), so the check refuses only damaged data.
 TEST(TaskData, RealIfevalDataIsAccepted) {
-  const std::string path = DefaultDataDir() + "/ifeval/input_data.jsonl";
+  const std::string path = std::string(ENTROPIX_SHARED_DIR) + "/data/ifeval/input_data.jsonl";
   if (!fs::exists(path)) GTEST_SKIP() << "no " << path;
   EXPECT_EQ(ReadIfevalFile(path).size(), 541u);
 }

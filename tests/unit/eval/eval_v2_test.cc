@@ -228,7 +228,8 @@ TEST(ArithSplits, FixedSeedsAndSizesWhateverTheRunSeed) {
   // holdout shares no question with dev: it skips them (73 of its first
   // 1,000 draws at difficulty 1), so its ids have gaps and run past 999.
   std::set<std::string> dev_questions;
-  for (const EvalItem& item : items_of("dev", 0, 0)->items()) dev_questions.insert(item.messages.back().content);
+  const auto all_dev = items_of("dev", 0, 0);  // a named owner: the loop below reads its items
+  for (const EvalItem& item : all_dev->items()) dev_questions.insert(item.messages.back().content);
   const auto all_holdout = items_of("holdout", 0, 0);
   int below_1000 = 0;
   for (const EvalItem& item : all_holdout->items()) {
@@ -237,7 +238,7 @@ TEST(ArithSplits, FixedSeedsAndSizesWhateverTheRunSeed) {
   }
   EXPECT_EQ(below_1000, 1000 - 73);
   EXPECT_EQ(all_holdout->Identity()["disjoint_from"], "dev");
-  EXPECT_FALSE(items_of("dev", 0, 0)->Identity().contains("disjoint_from"));
+  EXPECT_FALSE(all_dev->Identity().contains("disjoint_from"));
   // dev and holdout are different draws, and neither is the default seed 0.
   const auto dev = items_of("dev", 20, 0), holdout = items_of("holdout", 20, 0);
   TaskOptions seed0;
