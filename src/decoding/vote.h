@@ -25,6 +25,7 @@ struct Ballot {
   std::optional<std::string> answer;  // nullopt: the trace does not vote on an answer
   double confidence = 0.0;            // trace confidence
   double answer_margin = 0.0;         // answer-span margin
+  bool finished = true;               // ended at end of generation (not at the budget or in a loop)
 };
 
 struct BallotResult {
@@ -47,7 +48,10 @@ struct Tally {
   double leader_share = 0.0;          // leader weight / all weight (0 when all weight is 0)
   bool consensus = false;             // share >= stop_share with >= min_agreeing traces
   // The trace to return: the most confident voter for the leading answer;
-  // with no answers at all, best-of-N: the most confident distinct trace.
+  // with no answers at all, best-of-N: the most confident distinct trace
+  // among those that finished (all distinct traces when none did). A trace
+  // cut off by the token budget or stuck in a loop is no reply, however
+  // confident: a loop's tokens are the most certain of all.
   int chosen_trace = -1;
 };
 

@@ -173,7 +173,7 @@ Tally VoteStrategy::Vote() {
   std::vector<Ballot> ballots;
   for (const Record& r : records_) {
     ballots.push_back({r.request.id, r.text, r.answer ? std::optional(r.answer->key) : std::nullopt,
-                       r.confidence, r.answer_margin});
+                       r.confidence, r.answer_margin, r.result.end == TraceEnd::kEndOfGeneration});
   }
   Tally t = CountVotes(ballots, profile_.vote);
   VoteEvent e;

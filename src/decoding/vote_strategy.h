@@ -10,7 +10,7 @@
 //      consensus, at the budget (traces, forward tokens: a batch in flight
 //      may overshoot the token budget by its own cost), or when no fork is
 //      left; return the leading answer and its most confident trace, or with
-//      no answers at all the most confident trace (best-of-N).
+//      no answers at all the most confident finished trace (best-of-N).
 //
 // Driving it:
 //   VoteStrategy s(profile, hook, seed);

@@ -104,6 +104,20 @@ TEST(CountVotes, BestOfNWithoutAnswers) {
   EXPECT_EQ(t.chosen_trace, 1);
 }
 
+// Best-of-N prefers a finished trace to a more confident one that ran out
+// of budget or looped; with none finished it takes the most confident.
+TEST(CountVotes, BestOfNPrefersFinishedTraces) {
+  std::vector<Ballot> b = {{0, "loop loop loop", std::nullopt, -0.1, 0, false},
+                           {1, "y", std::nullopt, -0.9, 0, true},
+                           {2, "z", std::nullopt, -0.5, 0, true},
+                           {3, "z", std::nullopt, -0.5, 0, true}};  // a duplicate of 2
+  EXPECT_EQ(CountVotes(b, Params(VoteWeight::kConfidence)).chosen_trace, 2);
+  for (Ballot& x : b) x.finished = false;
+  EXPECT_EQ(CountVotes(b, Params(VoteWeight::kConfidence)).chosen_trace, 0);
+  b[1].finished = true;
+  EXPECT_EQ(CountVotes(b, Params(VoteWeight::kUniform)).chosen_trace, 1);
+}
+
 TEST(CountVotes, AllZeroWeightsGiveNoShare) {
   std::vector<Ballot> b = {{0, "a", "1", 0, 0.0}, {1, "b", "1", 0, 0.0}};
   const Tally t = CountVotes(b, Params(VoteWeight::kMargin));
