@@ -42,7 +42,8 @@ struct TraceRequest {
 enum class TraceEnd {
   kEndOfGeneration,  // the model ended it: the only clean end
   kLength,           // the token cap
-  kLoop,             // the host stopped a repetition loop early (FindTrailingLoop)
+  kLoop,             // a host stopped a repetition loop early (none does yet: a loop
+                     // runs to the cap and ends as kLength; the strategy finds it after)
   kOther,            // context full, cancelled, ...
 };
 
