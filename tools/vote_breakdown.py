@@ -9,8 +9,10 @@ greedy both finished:
     tokens per item against greedy's;
   * on the items the gate kept (one trace) and on the forked ones: scores of
     greedy and of the vote, items right only with one of them (McNemar);
-  * on forked items: how each trace ended, per origin (greedy, entropy fork,
-    loop escape, ...), and how the chosen trace ended.
+  * on forked items: how each trace ended, per origin (greedy, a fork at
+    position 0 — the plan's first when the profile includes it —, entropy
+    forks elsewhere, loop escapes, ...), and the scores of greedy and of the
+    vote by how the chosen trace ended.
 
 Usage: tools/vote_breakdown.py eval-results/smollm2-ifeval-dev-vote [--greedy greedy]
 """
@@ -57,9 +59,17 @@ def compare(label, items, greedy, vote):
           f"right only with the vote {only_v}, only with greedy {only_g}, McNemar p {mcnemar(only_v, only_g):.3f}")
 
 
+def origin_of(t):
+    if t["origin"] != "greedy" and t["fork_position"] == 0 and t["parent"] >= 0:
+        return t["origin"] + " @0"
+    return t["origin"]
+
+
 def report(name, greedy, vote):
     items = sorted(set(greedy) & set(vote), key=lambda i: greedy[i]["index"])
     print(f"== {name}: {len(items)} items paired with greedy")
+    if not items:
+        return
     stops = collections.Counter(vote[i]["vote"]["stop_reason"] for i in items)
     print("  stop reasons:", dict(stops))
     gt = sum(greedy[i]["forward_tokens"] for i in items) / len(items)
@@ -72,17 +82,21 @@ def report(name, greedy, vote):
     compare("forked", forked, greedy, vote)
     ends = collections.defaultdict(collections.Counter)  # origin -> end -> traces
     chosen_end = collections.Counter()
+    by_chosen_end = collections.defaultdict(list)  # end of the chosen trace -> items
     for i in forked:
         v = vote[i]["vote"]
         for t in v["per_trace"]:
-            ends[t["origin"]][t["end"]] += 1
+            ends[origin_of(t)][t["end"]] += 1
         chosen = next(t for t in v["per_trace"] if t["id"] == v["chosen_trace"])
-        chosen_end[f'{chosen["origin"]}, {chosen["end"]}'] += 1
-    print("  forked items, how traces ended, by origin:")
+        chosen_end[f'{origin_of(chosen)}, {chosen["end"]}'] += 1
+        by_chosen_end[chosen["end"]].append(i)
+    print("  forked items, how traces ended, by origin (@0: a fork at position 0):")
     for origin, c in sorted(ends.items()):
         total = sum(c.values())
-        print(f"    {origin:12s} {total:4d} traces: " + ", ".join(f"{e} {n}" for e, n in c.most_common()))
+        print(f"    {origin:16s} {total:4d} traces: " + ", ".join(f"{e} {n}" for e, n in c.most_common()))
     print("  forked items, the chosen trace (origin, end):", dict(chosen_end.most_common()))
+    for end, chosen_items in sorted(by_chosen_end.items()):
+        compare(f"forked, chosen trace ended by '{end}'", chosen_items, greedy, vote)
     changed = sum(1 for i in forked if vote[i]["response"] != greedy[i]["response"])
     print(f"  forked items whose returned reply differs from greedy's: {changed} of {len(forked)}")
 

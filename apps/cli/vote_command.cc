@@ -89,7 +89,7 @@ class VoteReport {
       all += b.weight;
     }
     std::fprintf(stderr, "[vote] %-16s %6s %9s %6s\n", "answer", "traces", "weight", "share");
-    if (totals.empty()) std::fprintf(stderr, "[vote] (no trace has an answer: best-of-N by trace confidence)\n");
+    if (totals.empty()) std::fprintf(stderr, "[vote] (no trace has an answer: best-of-N by trace confidence, traces the model ended first)\n");
     for (const auto& [answer, t] : totals) {
       std::fprintf(stderr, "[vote] %-16s %6d %9.4f %6.2f\n", OneLine(answer, 16).c_str(), t.first, t.second,
                    all > 0 ? t.second / all : 0.0);

@@ -100,14 +100,14 @@ Tally CountVotes(std::span<const Ballot> ballots, const VoteParams& p) {
     a.traces += 1;
   }
   ChooseLeader(ballots, voters, p, t);
-  if (t.leader < 0) {  // no answers: best-of-N by trace confidence, finished traces first
-    std::vector<size_t> distinct, finished;
+  if (t.leader < 0) {  // no answers: best-of-N by trace confidence, traces the model ended first
+    std::vector<size_t> distinct, ended;
     for (size_t i = 0; i < ballots.size(); ++i) {
       if (t.ballots[i].duplicate_of >= 0) continue;
       distinct.push_back(i);
-      if (ballots[i].finished) finished.push_back(i);
+      if (ballots[i].ended) ended.push_back(i);
     }
-    t.chosen_trace = MostConfident(ballots, finished.empty() ? distinct : finished);
+    t.chosen_trace = MostConfident(ballots, ended.empty() ? distinct : ended);
   }
   return t;
 }

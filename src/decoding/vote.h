@@ -25,7 +25,7 @@ struct Ballot {
   std::optional<std::string> answer;  // nullopt: the trace does not vote on an answer
   double confidence = 0.0;            // trace confidence
   double answer_margin = 0.0;         // answer-span margin
-  bool finished = true;               // ended at end of generation (not at the budget or in a loop)
+  bool ended = true;                  // the model ended it (not the token cap, not a loop)
 };
 
 struct BallotResult {
@@ -49,7 +49,7 @@ struct Tally {
   bool consensus = false;             // share >= stop_share with >= min_agreeing traces
   // The trace to return: the most confident voter for the leading answer;
   // with no answers at all, best-of-N: the most confident distinct trace
-  // among those that finished (all distinct traces when none did). A trace
+  // among those the model ended (all distinct traces when none did). A trace
   // cut off by the token budget or stuck in a loop is no reply, however
   // confident: a loop's tokens are the most certain of all.
   int chosen_trace = -1;

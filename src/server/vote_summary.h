@@ -11,7 +11,8 @@
 //
 // The table is the last vote's (as `run --sampler vote` prints it): each
 // answer's voting traces and weight; empty when greedy passed the gate (no
-// vote was taken) or no trace has an answer (best-of-N by confidence).
+// vote was taken) or no trace has an answer (best-of-N by confidence among
+// the traces the model ended).
 #pragma once
 
 #include <nlohmann/json.hpp>

@@ -300,6 +300,24 @@ TEST(VoteStrategy, IndependentSamplesAndBestOfNWithoutAnswers) {
   EXPECT_EQ(o.chosen_trace, 1);
 }
 
+// The strategy tells the vote which traces the model ended: a more
+// confident sample cut at the token cap loses best-of-N to one that ended.
+TEST(VoteStrategy, BestOfNSkipsATraceCutAtTheCap) {
+  FakeHost h;
+  h.scripts["greedy"] = {{{"Hello", 1.0f, 0.5f}, {" there", 2.0f, 0.2f}, {"", 0.0f, 1.0f}}};
+  h.scripts["sample 1"] = {{{"Hi", 0.5f, 0.5f}, {" hi", 0.0f, 1.0f}}, TraceEnd::kLength};
+  h.scripts["sample 2"] = {{{"Hey", 3.0f, 0.5f}, {"", 0.0f, 1.0f}}};
+  h.scripts["sample 3"] = {{{"Yo", 1.5f, 0.5f}, {"", 0.0f, 1.0f}}};
+  VoteProfile p = BaseProfile();
+  p.fork.rule = ForkRule::kIndependentSample;
+  VoteStrategy s(p, MathAnswerHook(), 7);
+  const VoteOutcome& o = RunVote(s, h);
+  // Confidences as in IndependentSamplesAndBestOfNWithoutAnswers: "Hi" (the
+  // most confident, -0.25) hit the cap, so "Yo" (-0.75) is chosen.
+  EXPECT_EQ(s.trace(1).end, TraceEnd::kLength);
+  EXPECT_EQ(o.chosen_trace, 3);
+}
+
 TEST(VoteStrategy, SampledForkTokenExcludesGreedy) {
   FakeHost h = ForkingHost();
   VoteProfile p = BaseProfile();

@@ -110,11 +110,11 @@ TEST(CountVotes, BestOfNPrefersFinishedTraces) {
   std::vector<Ballot> b = {{0, "loop loop loop", std::nullopt, -0.1, 0, false},
                            {1, "y", std::nullopt, -0.9, 0, true},
                            {2, "z", std::nullopt, -0.5, 0, true},
-                           {3, "z", std::nullopt, -0.5, 0, true}};  // a duplicate of 2
+                           {3, "z", std::nullopt, -0.3, 0, true}};  // a duplicate of 2: no ballot
   EXPECT_EQ(CountVotes(b, Params(VoteWeight::kConfidence)).chosen_trace, 2);
-  for (Ballot& x : b) x.finished = false;
+  for (Ballot& x : b) x.ended = false;
   EXPECT_EQ(CountVotes(b, Params(VoteWeight::kConfidence)).chosen_trace, 0);
-  b[1].finished = true;
+  b[1].ended = true;
   EXPECT_EQ(CountVotes(b, Params(VoteWeight::kUniform)).chosen_trace, 1);
 }
 
