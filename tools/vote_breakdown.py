@@ -18,32 +18,8 @@ Usage: tools/vote_breakdown.py eval-results/smollm2-ifeval-dev-vote [--greedy gr
 """
 import argparse
 import collections
-import json
-import math
-import os
 
-
-def load(folder):
-    recs = collections.defaultdict(dict)  # sampler -> item -> record (draw 0)
-    with open(os.path.join(folder, "results.jsonl"), encoding="utf-8") as f:
-        for line in f:
-            try:
-                r = json.loads(line)
-            except json.JSONDecodeError:
-                continue  # a torn last line
-            if r.get("draw", 0) == 0:
-                recs[r["sampler"]][r["item"]] = r
-    return recs
-
-
-def mcnemar(b, c):
-    """Exact two-sided McNemar p for b and c discordant pairs."""
-    n = b + c
-    if n == 0:
-        return 1.0
-    k = min(b, c)
-    tail = sum(math.comb(n, i) for i in range(k + 1)) / 2.0 ** n
-    return min(1.0, 2 * tail)
+from eval_breakdown import load, mcnemar  # the same record reader and exact test
 
 
 def compare(label, items, greedy, vote):

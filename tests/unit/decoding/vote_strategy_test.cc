@@ -267,12 +267,19 @@ TEST(VoteStrategy, LoopEscapeForksBackToTheLoopStart) {
   EXPECT_EQ(o.answer, "3");
 }
 
-TEST(VoteStrategy, IndependentSamplesAndBestOfNWithoutAnswers) {
+// Greedy and three independent samples, none with an answer. Confidences
+// (mean -H): greedy -1, "Hi" -0.25, "Hey" -1.5, "Yo" -0.75.
+FakeHost AnswerlessSamplesHost() {
   FakeHost h;
   h.scripts["greedy"] = {{{"Hello", 1.0f, 0.5f}, {" there", 2.0f, 0.2f}, {"", 0.0f, 1.0f}}};
   h.scripts["sample 1"] = {{{"Hi", 0.5f, 0.5f}, {"", 0.0f, 1.0f}}};
   h.scripts["sample 2"] = {{{"Hey", 3.0f, 0.5f}, {"", 0.0f, 1.0f}}};
   h.scripts["sample 3"] = {{{"Yo", 1.5f, 0.5f}, {"", 0.0f, 1.0f}}};
+  return h;
+}
+
+TEST(VoteStrategy, IndependentSamplesAndBestOfNWithoutAnswers) {
+  FakeHost h = AnswerlessSamplesHost();
   VoteProfile p = BaseProfile();
   p.fork.rule = ForkRule::kIndependentSample;
   VoteStrategy s(p, MathAnswerHook(), 7);
@@ -293,8 +300,7 @@ TEST(VoteStrategy, IndependentSamplesAndBestOfNWithoutAnswers) {
   }
   std::sort(seeds.begin(), seeds.end());
   EXPECT_EQ(std::unique(seeds.begin(), seeds.end()), seeds.end());
-  // No answers: best-of-N by confidence (mean -H): greedy -1, "Hi" -0.25,
-  // "Hey" -1.5, "Yo" -0.75.
+  // No answers: best-of-N by confidence picks "Hi".
   EXPECT_EQ(o.stop_reason, "max_traces");
   EXPECT_FALSE(o.answer);
   EXPECT_EQ(o.chosen_trace, 1);
@@ -303,17 +309,13 @@ TEST(VoteStrategy, IndependentSamplesAndBestOfNWithoutAnswers) {
 // The strategy tells the vote which traces the model ended: a more
 // confident sample cut at the token cap loses best-of-N to one that ended.
 TEST(VoteStrategy, BestOfNSkipsATraceCutAtTheCap) {
-  FakeHost h;
-  h.scripts["greedy"] = {{{"Hello", 1.0f, 0.5f}, {" there", 2.0f, 0.2f}, {"", 0.0f, 1.0f}}};
-  h.scripts["sample 1"] = {{{"Hi", 0.5f, 0.5f}, {" hi", 0.0f, 1.0f}}, TraceEnd::kLength};
-  h.scripts["sample 2"] = {{{"Hey", 3.0f, 0.5f}, {"", 0.0f, 1.0f}}};
-  h.scripts["sample 3"] = {{{"Yo", 1.5f, 0.5f}, {"", 0.0f, 1.0f}}};
+  FakeHost h = AnswerlessSamplesHost();
+  h.scripts["sample 1"].end = TraceEnd::kLength;
   VoteProfile p = BaseProfile();
   p.fork.rule = ForkRule::kIndependentSample;
   VoteStrategy s(p, MathAnswerHook(), 7);
   const VoteOutcome& o = RunVote(s, h);
-  // Confidences as in IndependentSamplesAndBestOfNWithoutAnswers: "Hi" (the
-  // most confident, -0.25) hit the cap, so "Yo" (-0.75) is chosen.
+  // "Hi", the most confident, hit the cap: "Yo" (-0.75) is chosen.
   EXPECT_EQ(s.trace(1).end, TraceEnd::kLength);
   EXPECT_EQ(o.chosen_trace, 3);
 }
