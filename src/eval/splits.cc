@@ -33,6 +33,7 @@ class SplitTask final : public Task {
                             const std::vector<int32_t>& tokens) const override {
     return full_->ScoreGeneration(item, response, tokens);
   }
+  AnswerRule VoteAnswerRule(const EvalItem& item) const override { return full_->VoteAnswerRule(item); }
   nlohmann::json Summarize(std::span<const EvalRecord> records) const override { return full_->Summarize(records); }
   void CheckDetails(const JsonFields& details) const override { full_->CheckDetails(details); }
   nlohmann::json Identity() const override {

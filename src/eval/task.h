@@ -52,8 +52,10 @@ class Task {
   }
   // How a vote reads this item's responses (decoding/answer_hook.h): the
   // reading Score uses, so that traces are grouped by the answer they are
-  // scored on. Default: none (open-ended; the vote picks by confidence).
-  virtual AnswerRule VoteAnswerRule(const EvalItem& item) const { return {AnswerRule::Kind::kNone, false, {}}; }
+  // scored on; kNone for open-ended tasks (the vote picks by confidence).
+  // No default: a task, or a wrapper such as a split, that forgot it would
+  // silently turn every vote into best-of-N.
+  virtual AnswerRule VoteAnswerRule(const EvalItem& item) const = 0;
   // Task-specific summary fields from one sampler's per-item records.
   // Default: none.
   virtual nlohmann::json Summarize(std::span<const EvalRecord> records) const {

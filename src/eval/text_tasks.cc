@@ -101,6 +101,8 @@ class IfevalTask : public Task {
   void CheckDetails(const JsonFields& details) const override { CheckIfevalDetails(details); }
   // Without a system message the identity is the one runs recorded before
   // issue 8, so their folders stay rescorable (--system "").
+  // Open-ended: no answer to vote on.
+  AnswerRule VoteAnswerRule(const EvalItem&) const override { return {AnswerRule::Kind::kNone, false, {}}; }
   json Identity() const override {
     json id = {{"task", "ifeval"}, {"data", path_}};
     if (!options_.system_prompt.empty()) id["system"] = options_.system_prompt;
@@ -179,6 +181,8 @@ class LoopsTask : public Task {
   }
   // The system message is part of it when there is one (loops folders from
   // before issue 8 were made without one and rescore with --system "").
+  // Open-ended: no answer to vote on.
+  AnswerRule VoteAnswerRule(const EvalItem&) const override { return {AnswerRule::Kind::kNone, false, {}}; }
   json Identity() const override {
     json id = {{"task", "loops"}, {"data", options_.data}};
     if (!options_.system_prompt.empty()) id["system"] = options_.system_prompt;

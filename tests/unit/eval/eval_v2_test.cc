@@ -146,6 +146,19 @@ TEST_F(SplitTaskTest, SelectsExactlyTheSplitsItems) {
         EXPECT_EQ(task->items()[i].messages.back().content, all->items()[ids[i]].messages.back().content);
       }
       EXPECT_EQ(task->Identity()["split"], (json{{"name", split}, {"sha256", file.sha256}}));
+      // Everything but the items and the identity is the full task's: the
+      // metric, the token cap, the score and how a vote reads an answer
+      // (a split once dropped the answer rule, and every gsm8k vote on a
+      // split became best-of-N).
+      EXPECT_EQ(task->metric(), all->metric());
+      EXPECT_EQ(task->higher_is_better(), all->higher_is_better());
+      EXPECT_EQ(task->default_max_tokens(), all->default_max_tokens());
+      for (size_t i = 0; i < 3; ++i) {
+        const EvalItem& item = task->items()[i];
+        EXPECT_EQ(task->VoteAnswerRule(item), all->VoteAnswerRule(all->items()[ids[i]])) << name << " " << split;
+        const std::string reply = "The total is \\boxed{" + item.reference + "}.";
+        EXPECT_EQ(task->Score(item, reply).value, all->Score(item, reply).value);
+      }
       o.limit = 7;
       const auto first7 = MakeTask(o);
       ASSERT_EQ(first7->items().size(), 7u);
@@ -154,6 +167,12 @@ TEST_F(SplitTaskTest, SelectsExactlyTheSplitsItems) {
     // Without --split the identity is what it always was (old run.json files still match).
     EXPECT_FALSE(all->Identity().contains("split"));
   }
+  // A gsm8k split's votes read the scored (strict, marker) answer.
+  TaskOptions dev_opts;
+  dev_opts.name = "gsm8k";
+  dev_opts.split = "dev";
+  const auto gsm8k_dev = MakeTask(dev_opts);
+  EXPECT_EQ(gsm8k_dev->VoteAnswerRule(gsm8k_dev->items()[0]), (AnswerRule{AnswerRule::Kind::kMath, true, {}}));
   // GSM8K ids are the line numbers themselves.
   TaskOptions o;
   o.name = "gsm8k";
@@ -418,6 +437,7 @@ class FixedTask : public Task {
   std::string name() const override { return "fixed"; }
   const std::vector<EvalItem>& items() const override { return items_; }
   ItemScore Score(const EvalItem&, std::string_view) const override { return {}; }
+  AnswerRule VoteAnswerRule(const EvalItem&) const override { return {AnswerRule::Kind::kNone, false, {}}; }
   json Identity() const override { return {{"task", "fixed"}}; }
 
  private:
