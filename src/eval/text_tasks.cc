@@ -99,10 +99,10 @@ class IfevalTask : public Task {
             {"instructions_skipped", skipped}};
   }
   void CheckDetails(const JsonFields& details) const override { CheckIfevalDetails(details); }
-  // Without a system message the identity is the one runs recorded before
-  // issue 8, so their folders stay rescorable (--system "").
   // Open-ended: no answer to vote on.
   AnswerRule VoteAnswerRule(const EvalItem&) const override { return {AnswerRule::Kind::kNone, false, {}}; }
+  // Without a system message the identity is the one runs recorded before
+  // issue 8, so their folders stay rescorable (--system "").
   json Identity() const override {
     json id = {{"task", "ifeval"}, {"data", path_}};
     if (!options_.system_prompt.empty()) id["system"] = options_.system_prompt;
@@ -179,10 +179,10 @@ class LoopsTask : public Task {
     for (const auto& r : records) gens.push_back(r.token_ids);
     return {{"distinct_1", DistinctN(gens, 1)}, {"distinct_2", DistinctN(gens, 2)}, {"distinct_3", DistinctN(gens, 3)}};
   }
-  // The system message is part of it when there is one (loops folders from
-  // before issue 8 were made without one and rescore with --system "").
   // Open-ended: no answer to vote on.
   AnswerRule VoteAnswerRule(const EvalItem&) const override { return {AnswerRule::Kind::kNone, false, {}}; }
+  // The system message is part of it when there is one (loops folders from
+  // before issue 8 were made without one and rescore with --system "").
   json Identity() const override {
     json id = {{"task", "loops"}, {"data", options_.data}};
     if (!options_.system_prompt.empty()) id["system"] = options_.system_prompt;
