@@ -34,3 +34,7 @@ set_tests_properties(e2e_run_sampler_unknown PROPERTIES TIMEOUT 60
 # --versus, --choose and its profile's sha256, and the errors.
 add_test(NAME e2e_replay_cli COMMAND sh ${CMAKE_CURRENT_SOURCE_DIR}/replay_cli.sh ${EX} ${STORIES} ${EV2}/replay)
 set_tests_properties(e2e_replay_cli PROPERTIES TIMEOUT 120 PASS_REGULAR_EXPRESSION "replay cli ok")
+# tools/pool_parts.py: a pool saved as committed parts and restored on another machine.
+add_test(NAME e2e_pool_parts COMMAND sh ${CMAKE_CURRENT_SOURCE_DIR}/pool_parts.sh ${EX} ${STORIES} ${EV2}/pool_parts
+  ${CMAKE_SOURCE_DIR}/tools/pool_parts.py)
+set_tests_properties(e2e_pool_parts PROPERTIES TIMEOUT 120 PASS_REGULAR_EXPRESSION "pool parts ok")
