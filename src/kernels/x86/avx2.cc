@@ -22,6 +22,21 @@ __m256i MaddAcc16(__m256i acc, __m256i a, __m256i b) {
   return _mm256_add_epi32(acc, _mm256_madd_epi16(a, b));
 }
 
+// The K-quant tiles' integer core (see simd_kernels.inc): two 256-bit
+// halves, maddubs + madd each.
+struct KPair {
+  __m256i a, b;
+};
+using KAcc = __m256i;
+KPair KPairOf(__m256i a, __m256i b) { return {a, b}; }
+KAcc KAccZero() { return _mm256_setzero_si256(); }
+KAcc KPairDot(KAcc acc, const KPair& w, const int8_t* y, const KPair& scales) {
+  const __m256i* v = reinterpret_cast<const __m256i*>(y);
+  acc = MaddAcc16(acc, _mm256_maddubs_epi16(w.a, _mm256_loadu_si256(v)), scales.a);
+  return MaddAcc16(acc, _mm256_maddubs_epi16(w.b, _mm256_loadu_si256(v + 1)), scales.b);
+}
+__m256i KAccLanes(KAcc acc) { return acc; }
+
 void MatvecFloat(GgmlType type, const void* w, size_t row_bytes, int64_t n_rows, int64_t n_cols,
                  const float* x, float* y);
 
