@@ -50,6 +50,9 @@ constexpr int kTileRows = 2;
 constexpr int kTileTokens = 2;
 constexpr int kTileRowsQ45KF32 = 2;
 constexpr int kTileTokensQ45KF32 = 2;
+template <bool kFiveBit, typename Block>
+using TileQ45K = DotQ45K<kFiveBit, Block>;
+using TileQ6K = DotQ6K;
 #include "kernels/x86/simd_tiles.inc"
 
 __m256 LoadF32(const float* p) { return _mm256_loadu_ps(p); }

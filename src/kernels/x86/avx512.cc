@@ -52,6 +52,10 @@ constexpr int kTileRows = 2;
 constexpr int kTileTokens = 8;
 constexpr int kTileRowsQ45KF32 = 4;
 constexpr int kTileTokensQ45KF32 = 4;
+#include "kernels/x86/kquant_tiles_avx512.inc"
+template <bool kFiveBit, typename Block>
+using TileQ45K = DotQ45KPairs<kFiveBit, Block>;
+using TileQ6K = DotQ6KPairs;
 #include "kernels/x86/simd_tiles.inc"
 
 __m512 LoadF32(const float* p, __mmask16 m) { return _mm512_maskz_loadu_ps(m, p); }
