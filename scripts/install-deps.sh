@@ -2,7 +2,7 @@
 # Installs the Debian packages entropix builds against (idempotent; needs root
 # or sudo). Everything comes from Debian: no downloads during configure/build.
 set -euo pipefail
-pkgs=(cmake ninja-build g++ pkg-config libgtest-dev nlohmann-json3-dev libcli11-dev
+pkgs=(cmake ninja-build g++ pkg-config ccache libgtest-dev nlohmann-json3-dev libcli11-dev
       libbenchmark-dev zlib1g-dev libssl-dev python3
       libcpp-httplib-dev  # entropix serve (src/server/)
       python3-venv        # the server's end-to-end tests install the openai client into a venv
