@@ -56,6 +56,9 @@ constexpr int kTileTokensQ45KF32 = 4;
 template <bool kFiveBit, typename Block>
 using TileQ45K = DotQ45KPairs<kFiveBit, Block>;
 using TileQ6K = DotQ6KPairs;
+#include "kernels/x86/f32act_tiles_avx512.inc"
+template <typename Block, bool kHasMin>
+using TileF32 = Dot32FPairs<Block, kHasMin>;
 #include "kernels/x86/simd_tiles.inc"
 
 __m512 LoadF32(const float* p, __mmask16 m) { return _mm512_maskz_loadu_ps(m, p); }

@@ -145,7 +145,8 @@ TEST(F32Act, MatmulEqualsMatvecPerToken) {
   for (Isa isa : testing::AvailableIsas()) {
     const KernelTable& k = GetKernels(isa);
     for (GgmlType t : testing::kWeightTypes) {
-      const int64_t rows = 37, cols = 512, n_tokens = 3;
+      // 11 = 8 + 2 + 1: the full tile, a half-width one and the one-token path.
+      const int64_t rows = 37, cols = 512, n_tokens = 11;
       std::mt19937 rng(11);
       const std::vector<uint8_t> w = testing::RandomWeights(t, rows, cols, rng);
       const size_t row_bytes = RowBytes(t, cols), xq_stride = ActivationBytes(t, cols, kF32) + 4;

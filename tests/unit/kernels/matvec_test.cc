@@ -192,35 +192,40 @@ TEST(Matvec, MatmulEqualsMatvecPerToken) {
   }
 }
 
-// On quantised weights the SIMD levels compute the same integer lane sums in
-// the same float order (the 512-bit K-quant tiles fold their halves back
-// onto the 256-bit lanes), so a run gives the same tokens on an AVX2 and an
-// AVX-512 machine. Float weights are not covered: the AVX-512 float matvec
-// sums in 16 lanes, AVX2 in 8.
+// On quantised weights the SIMD levels compute the same integer lane sums and
+// run the same float operations per lane in the same order (the 512-bit
+// tiles put two tokens, or the two halves of a sub-block pair, in one
+// register and fold them back onto the 256-bit lanes), so a run gives the
+// same tokens on an AVX2 and an AVX-512 machine, with 8-bit or float
+// activations. Float weights are not covered: the AVX-512 float matvec sums
+// in 16 lanes, AVX2 in 8.
 TEST(Matvec, SimdLevelsAgreeBitForBit) {
   std::vector<Isa> simd;
   for (Isa isa : testing::AvailableIsas()) {
     if (isa != Isa::kScalar) simd.push_back(isa);
   }
   if (simd.size() < 2) GTEST_SKIP() << "one SIMD level on this CPU";
-  for (GgmlType t : testing::kWeightTypes) {
-    if (t == GgmlType::F32 || t == GgmlType::F16 || t == GgmlType::BF16) continue;
-    const int64_t rows = 19, cols = 768, n_tokens = 11;
-    std::mt19937 rng(11);
-    const std::vector<uint8_t> w = testing::RandomWeights(t, rows, cols, rng);
-    const size_t row_bytes = RowBytes(t, cols), xq_stride = ActivationBytes(t, cols);
-    std::vector<uint8_t> xq(xq_stride * n_tokens);
-    for (int64_t i = 0; i < n_tokens; ++i) {
-      GetKernels(simd[0]).quantize_activation(t, testing::RandomActivation(cols, rng).data(),
-                                              xq.data() + i * xq_stride, cols);
-    }
-    std::vector<float> first(rows * n_tokens), y(rows * n_tokens);
-    for (size_t l = 0; l < simd.size(); ++l) {
-      GetKernels(simd[l]).matmul(t, w.data(), row_bytes, rows, cols, xq.data(), xq_stride, n_tokens,
-                                 l == 0 ? first.data() : y.data(), rows);
-      if (l > 0) {
-        EXPECT_EQ(std::memcmp(first.data(), y.data(), y.size() * 4), 0)
-            << TypeName(t) << ": " << IsaName(simd[l]) << " differs from " << IsaName(simd[0]);
+  for (ActPrecision prec : {ActPrecision::kQ8, ActPrecision::kF32}) {
+    for (GgmlType t : testing::kWeightTypes) {
+      if (t == GgmlType::F32 || t == GgmlType::F16 || t == GgmlType::BF16) continue;
+      const int64_t rows = 19, cols = 768, n_tokens = 11;
+      std::mt19937 rng(11);
+      const std::vector<uint8_t> w = testing::RandomWeights(t, rows, cols, rng);
+      const size_t row_bytes = RowBytes(t, cols), xq_stride = ActivationBytes(t, cols, prec);
+      std::vector<uint8_t> xq(xq_stride * n_tokens);
+      for (int64_t i = 0; i < n_tokens; ++i) {
+        GetKernels(simd[0]).Prepare(prec, t, testing::RandomActivation(cols, rng).data(),
+                                    xq.data() + i * xq_stride, cols);
+      }
+      std::vector<float> first(rows * n_tokens), y(rows * n_tokens);
+      for (size_t l = 0; l < simd.size(); ++l) {
+        GetKernels(simd[l]).Matmul(prec, t, w.data(), row_bytes, rows, cols, xq.data(), xq_stride,
+                                   n_tokens, l == 0 ? first.data() : y.data(), rows);
+        if (l > 0) {
+          EXPECT_EQ(std::memcmp(first.data(), y.data(), y.size() * 4), 0)
+              << TypeName(t) << " " << ActPrecisionName(prec) << ": " << IsaName(simd[l])
+              << " differs from " << IsaName(simd[0]);
+        }
       }
     }
   }
