@@ -36,11 +36,24 @@ KAcc KPairDot(KAcc acc, const KPair& w, const int8_t* y, const KPair& scales) {
   return MaddAcc16(acc, _mm256_maddubs_epi16(w.b, _mm256_loadu_si256(v + 1)), scales.b);
 }
 __m256i KAccLanes(KAcc acc) { return acc; }
+KPair KScalePair(const int16_t* sc, __m128i, int k) {
+  return {_mm256_set1_epi16(sc[2 * k]), _mm256_set1_epi16(sc[2 * k + 1])};
+}
 
 void MatvecFloat(GgmlType type, const void* w, size_t row_bytes, int64_t n_rows, int64_t n_cols,
                  const float* x, float* y);
+KPair KChunkScalePair(__m128i sc8, int c);
 
 #include "kernels/x86/simd_kernels.inc"
+
+// Q6_K: the int16 scales of 32-element chunk c: sub-block 2c's in lanes 0-7,
+// 2c + 1's in lanes 8-15.
+__m256i ChunkScales(__m128i sc8, int c) {
+  const __m128i pick = _mm_set_epi64x(static_cast<int64_t>(0x0101010101010101ULL * (2 * c + 1)),
+                                      static_cast<int64_t>(0x0101010101010101ULL * (2 * c)));
+  return _mm256_cvtepi8_epi16(_mm_shuffle_epi8(sc8, pick));
+}
+KPair KChunkScalePair(__m128i sc8, int c) { return KPairOf(ChunkScales(sc8, c), ChunkScales(sc8, c + 1)); }
 #include "kernels/x86/simd_f32act.inc"
 
 // Tile shapes of the batched kernels (rows x activations): 2 x 2 keeps the

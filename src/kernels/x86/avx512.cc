@@ -33,14 +33,33 @@ KAcc KPairDot(KAcc acc, KPair w, const int8_t* y, KPair scales) {
   const __m512i d = _mm512_dpbusd_epi32(_mm512_setzero_si512(), w, _mm512_loadu_si512(y));
   return _mm512_dpwssd_epi32(acc, d, _mm512_and_si512(scales, _mm512_set1_epi32(0xFFFF)));
 }
+// Scale pairs (sc[2k], 0) in the first half, (sc[2k + 1], 0) in the
+// second, by one word permute of the 8 scales (instead of two broadcasts
+// from memory and an insert).
+KPair KScalePair(const int16_t*, __m128i scales, int k) {
+  const __m512i idx = _mm512_mask_blend_epi32(0xFF00, _mm512_set1_epi32(2 * k), _mm512_set1_epi32(2 * k + 1));
+  return _mm512_maskz_permutexvar_epi16(0x55555555, idx, _mm512_castsi128_si512(scales));
+}
 __m256i KAccLanes(KAcc acc) {
   return _mm256_add_epi32(_mm512_castsi512_si256(acc), _mm512_extracti64x4_epi64(acc, 1));
 }
 
 void MatvecFloat(GgmlType type, const void* w, size_t row_bytes, int64_t n_rows, int64_t n_cols,
                  const float* x, float* y);
+KPair KChunkScalePair(__m128i sc8, int c);
 
 #include "kernels/x86/simd_kernels.inc"
+
+// (scale, 0) pairs: sub-blocks 2c .. 2c + 3 in dwords 0-3, 4-7, 8-11, 12-15
+// (the values avx2.cc's ChunkScales gives, with the pair's second word zeroed,
+// which KPairDot ignores), by one word permute.
+KPair KChunkScalePair(__m128i sc8, int c) {
+  const __m512i idx = _mm512_setr_epi32(2 * c, 2 * c, 2 * c, 2 * c, 2 * c + 1, 2 * c + 1, 2 * c + 1,
+                                        2 * c + 1, 2 * c + 2, 2 * c + 2, 2 * c + 2, 2 * c + 2,
+                                        2 * c + 3, 2 * c + 3, 2 * c + 3, 2 * c + 3);
+  return _mm512_maskz_permutexvar_epi16(0x55555555, idx,
+                                        _mm512_castsi256_si512(_mm256_cvtepi8_epi16(sc8)));
+}
 #include "kernels/x86/simd_f32act.inc"
 
 // Tile shapes of the batched kernels (rows x activations), measured on Zen 4
