@@ -68,6 +68,9 @@ using TileQ45K = DotQ45K<kFiveBit, Block>;
 using TileQ6K = DotQ6K;
 template <typename Block, bool kHasMin>
 using TileF32 = Dot32F<Block, kHasMin>;
+template <bool kFiveBit, typename Block>
+using TileQ45KF = DotQ45KF<kFiveBit, Block>;
+using TileQ6KF = DotQ6KF;
 #include "kernels/x86/simd_tiles.inc"
 
 __m256 LoadF32(const float* p) { return _mm256_loadu_ps(p); }

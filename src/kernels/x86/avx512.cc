@@ -78,6 +78,9 @@ using TileQ6K = DotQ6KPairs;
 #include "kernels/x86/f32act_tiles_avx512.inc"
 template <typename Block, bool kHasMin>
 using TileF32 = Dot32FPairs<Block, kHasMin>;
+template <bool kFiveBit, typename Block>
+using TileQ45KF = DotQ45KF<kFiveBit, Block>;
+using TileQ6KF = DotQ6KFPairs;
 #include "kernels/x86/simd_tiles.inc"
 
 __m512 LoadF32(const float* p, __mmask16 m) { return _mm512_maskz_loadu_ps(m, p); }
