@@ -15,7 +15,7 @@ if command -v ccache >/dev/null; then
   # The same compiler as build/ (pip would take Python's, e.g. x86_64-linux-gnu-g++,
   # the same binary under another name, which ccache counts as another compiler).
   cxx=$(sed -n 's/^CMAKE_CXX_COMPILER:[A-Z]*=//p' build/CMakeCache.txt 2>/dev/null || true)
-  [ -n "$cxx" ] && settings+=("--config-settings=cmake.define.CMAKE_CXX_COMPILER=$cxx")
+  if [ -n "$cxx" ]; then settings+=("--config-settings=cmake.define.CMAKE_CXX_COMPILER=$cxx"); fi
 fi
 PY=/usr/bin/python3
 [ -x "$PY" ] || PY=python3

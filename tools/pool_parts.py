@@ -20,7 +20,7 @@ committed:
 
 Each line is kept byte for byte, so the rebuilt pool.jsonl is what the run
 wrote (item order aside, which neither the resume nor replay depends on).
-Stdlib only.
+Run it while no `eval --pool` writes to the folder. Stdlib only.
 
 Usage: tools/pool_parts.py save|restore|check eval-results/qwen-gsm8k-dev-pool
 """
@@ -31,7 +31,7 @@ import os
 import re
 import sys
 
-PART = re.compile(r"^pool\.part-(\d{3})\.jsonl\.xz$")
+PART = re.compile(r"^pool\.part-(\d{3,})\.jsonl\.xz$")
 
 
 def item_id(line, where):
@@ -39,6 +39,15 @@ def item_id(line, where):
         return json.loads(line)["item"]
     except (ValueError, KeyError, TypeError) as e:
         sys.exit(f"error: {where}: not a pool item ({e}); the file is damaged, rebuild it with the pool's command")
+
+
+def split_lines(data):
+    """Complete lines (bytes, each ending in b"\n") and whether a torn last
+    piece was dropped. Only b"\n" ends a line: the engine writes non-ASCII
+    text unescaped, and JSON strings may hold U+2028 and the like raw."""
+    lines = data.split(b"\n")
+    torn = lines.pop() != b""
+    return [line + b"\n" for line in lines], torn
 
 
 def parts(folder):
@@ -50,21 +59,29 @@ def parts(folder):
 
 
 def read_parts(folder):
-    """The lines of every part, in order, and the item ids they hold."""
-    lines, ids = [], set()
+    """The lines of every part, in order, and the item ids they hold. An item
+    saved twice with the same bytes (e.g. from two machines) is kept once;
+    with different bytes it is an error."""
+    lines, seen = [], {}
     for path in parts(folder):
         try:
-            with lzma.open(path, "rt", encoding="utf-8") as f:
-                text = f.read()
+            with lzma.open(path, "rb") as f:
+                data = f.read()
         except (lzma.LZMAError, EOFError) as e:
             sys.exit(f"error: {path}: {e}; restore it from git (git checkout -- {path})")
-        for n, line in enumerate(text.splitlines(keepends=True), 1):
+        part_lines, torn = split_lines(data)
+        if torn:
+            sys.exit(f"error: {path}: its last line is cut; restore it from git (git checkout -- {path})")
+        for n, line in enumerate(part_lines, 1):
             key = item_id(line, f"{path} line {n}")
-            if key in ids:
-                sys.exit(f"error: {path} line {n}: item {key} is already in an earlier part")
-            ids.add(key)
+            if key in seen:
+                if seen[key] != line:
+                    sys.exit(f"error: {path} line {n}: item {key} is already in an earlier part, "
+                             "with other contents")
+                continue
+            seen[key] = line
             lines.append(line)
-    return lines, ids
+    return lines, set(seen)
 
 
 def read_pool(folder):
@@ -72,44 +89,62 @@ def read_pool(folder):
     path = os.path.join(folder, "pool.jsonl")
     if not os.path.exists(path):
         return []
-    with open(path, encoding="utf-8") as f:
-        lines = f.read().splitlines(keepends=True)
-    if lines and not lines[-1].endswith("\n"):
-        lines.pop()
+    with open(path, "rb") as f:
+        lines, _ = split_lines(f.read())
     for n, line in enumerate(lines, 1):
         item_id(line, f"{path} line {n}")
     return lines
 
 
+def not_in(lines, ids):
+    """The lines whose item is not in `ids`, each item once (the first)."""
+    out, seen = [], set(ids)
+    for line in lines:
+        key = item_id(line, "pool.jsonl")
+        if key not in seen:
+            seen.add(key)
+            out.append(line)
+    return out
+
+
+def write_atomically(path, write):
+    tmp = path + ".tmp"
+    with open(tmp, "wb") as raw:
+        write(raw)
+        raw.flush()
+        os.fsync(raw.fileno())
+    os.replace(tmp, path)
+
+
 def save(folder):
     _, ids = read_parts(folder)
-    new = [line for line in read_pool(folder) if item_id(line, "pool.jsonl") not in ids]
+    new = not_in(read_pool(folder), ids)
     if not new:
         print(f"{folder}: nothing new to save ({len(ids)} items in parts)")
         return
     path = os.path.join(folder, f"pool.part-{len(parts(folder)):03d}.jsonl.xz")
-    tmp = path + ".tmp"
-    with lzma.open(tmp, "wt", encoding="utf-8", preset=9) as f:
-        f.writelines(new)
-    os.replace(tmp, path)
+
+    def write(raw):
+        with lzma.open(raw, "wb", preset=9) as f:
+            f.writelines(new)
+
+    write_atomically(path, write)
     print(f"{path}: {len(new)} items ({os.path.getsize(path) / 1e6:.1f} MB); "
           f"{len(ids) + len(new)} items in parts")
 
 
 def restore(folder):
     lines, ids = read_parts(folder)
-    extra = [line for line in read_pool(folder) if item_id(line, "pool.jsonl") not in ids]
+    extra = not_in(read_pool(folder), ids)
     path = os.path.join(folder, "pool.jsonl")
-    with open(path + ".tmp", "w", encoding="utf-8") as f:
-        f.writelines(lines + extra)
-    os.replace(path + ".tmp", path)
+    write_atomically(path, lambda raw: raw.writelines(lines + extra))
     print(f"{path}: {len(lines)} items from parts, {len(extra)} kept from the previous pool.jsonl")
 
 
 def check(folder):
     lines, ids = read_parts(folder)
     pool = read_pool(folder)
-    unsaved = sum(1 for line in pool if item_id(line, "pool.jsonl") not in ids)
+    unsaved = len(not_in(pool, ids))
     print(f"{folder}: {len(parts(folder))} parts, {len(lines)} items; pool.jsonl {len(pool)} items, "
           f"{unsaved} not in any part")
 

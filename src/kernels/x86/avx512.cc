@@ -1,7 +1,10 @@
 // AVX-512 (F/BW/VL/DQ) + VNNI kernels. The quantised kernels are the shared
-// 256-bit code of simd_kernels.inc with VNNI primitives (vpdpbusd replaces
-// maddubs+madd, vpdpwssd replaces madd+add); the float matvec uses 512-bit
-// vectors with masked tails.
+// code of simd_kernels.inc with VNNI primitives (vpdpbusd replaces
+// maddubs+madd, vpdpwssd replaces madd+add; the K-quant core works on
+// 512-bit registers), and the batched tiles of kquant_tiles_avx512.inc and
+// f32act_tiles_avx512.inc put two tokens in each 512-bit register with the
+// same lane operations; the float matvec uses 512-bit vectors with masked
+// tails.
 #include <immintrin.h>
 
 #include <cstring>
@@ -29,9 +32,11 @@ using KPair = __m512i;
 using KAcc = __m512i;
 KPair KPairOf(__m256i a, __m256i b) { return _mm512_inserti64x4(_mm512_castsi256_si512(a), b, 1); }
 KAcc KAccZero() { return _mm512_setzero_si512(); }
+// `scales` as KScalePair / KChunkScalePair make them: (scale, 0) word pairs,
+// so the dot's sign-extension word is multiplied by 0.
 KAcc KPairDot(KAcc acc, KPair w, const int8_t* y, KPair scales) {
   const __m512i d = _mm512_dpbusd_epi32(_mm512_setzero_si512(), w, _mm512_loadu_si512(y));
-  return _mm512_dpwssd_epi32(acc, d, _mm512_and_si512(scales, _mm512_set1_epi32(0xFFFF)));
+  return _mm512_dpwssd_epi32(acc, d, scales);
 }
 // Scale pairs (sc[2k], 0) in the first half, (sc[2k + 1], 0) in the
 // second, by one word permute of the 8 scales (instead of two broadcasts

@@ -145,8 +145,9 @@ TEST(F32Act, MatmulEqualsMatvecPerToken) {
   for (Isa isa : testing::AvailableIsas()) {
     const KernelTable& k = GetKernels(isa);
     for (GgmlType t : testing::kWeightTypes) {
-      // 11 = 8 + 2 + 1: the full tile, a half-width one and the one-token path.
-      const int64_t rows = 37, cols = 512, n_tokens = 11;
+      // 15 = 8 + 4 + 2 + 1: the full tile, the half- and quarter-width ones and
+      // the one-token path.
+      const int64_t rows = 37, cols = 512, n_tokens = 15;
       std::mt19937 rng(11);
       const std::vector<uint8_t> w = testing::RandomWeights(t, rows, cols, rng);
       const size_t row_bytes = RowBytes(t, cols), xq_stride = ActivationBytes(t, cols, kF32) + 4;
