@@ -86,6 +86,20 @@ inline float GeluTanh(float x) {
   return 0.5f * x * (1.0f + std::tanh(kSqrt2OverPi * (x + 0.044715f * x * x * x)));
 }
 
+// gate[i] = act(gate[i]) * up[i], in chunks across the pool's threads: each
+// element is computed alone, so the chunking changes no bit. (Serial, this
+// loop was about 3 % of a batched Qwen step and 11 % of gemma's prompt pass.)
+void GatedActivation(FfnActivation act, float* gate, const float* up, int64_t count, ThreadPool& pool) {
+  constexpr int64_t kGrain = 2048;
+  pool.ParallelFor(count, kGrain, [&](int64_t begin, int64_t end) {
+    if (act == FfnActivation::kSilu) {
+      for (int64_t i = begin; i < end; ++i) gate[i] = Silu(gate[i]) * up[i];
+    } else {
+      for (int64_t i = begin; i < end; ++i) gate[i] = GeluTanh(gate[i]) * up[i];
+    }
+  });
+}
+
 void SizeStats(const ModelConfig& c, AttentionStats& s) {
   s.n_layers = c.n_layers;
   s.n_heads = c.n_heads;
@@ -362,11 +376,7 @@ void Model::FeedForwardBlock(int l, int n, Workspace& ws, ThreadPool& pool) cons
   for (int t = 0; t < n; ++t) RmsNorm(x + t * d, Floats(lw.ffn_norm), xn + t * d, d, c.rms_eps);
   MatMul(lw.w_gate, xn, n, gate, nullptr, ws.xq_, precision_, pool);
   MatMul(lw.w_up, xn, n, ws.up_.data(), nullptr, ws.xq_, precision_, pool);
-  if (c.ffn_activation == FfnActivation::kSilu) {
-    for (int i = 0; i < n * fd; ++i) gate[i] = Silu(gate[i]) * up[i];
-  } else {
-    for (int i = 0; i < n * fd; ++i) gate[i] = GeluTanh(gate[i]) * up[i];
-  }
+  GatedActivation(c.ffn_activation, gate, up, static_cast<int64_t>(n) * fd, pool);
   MatMul(lw.w_down, gate, n, xn, nullptr, ws.xq_, precision_, pool);
   if (c.norm_placement == NormPlacement::kSandwich) {
     for (int t = 0; t < n; ++t) RmsNorm(xn + t * d, Floats(lw.post_ffn_norm), xn + t * d, d, c.rms_eps);
