@@ -1,5 +1,7 @@
 #include "model/matmul.h"
 
+#include <algorithm>
+
 #include "kernels/kernels.h"
 #include "threading/thread_pool.h"
 
@@ -62,14 +64,11 @@ void MatMul(const WeightView& w, const float* x, int n_tokens, float* y, const f
   const size_t xq_bytes = (ActivationBytes(w.type, w.cols, prec) + 63) / 64 * 64;
   if (xq_scratch.size() < xq_bytes * n_tokens) xq_scratch.resize(xq_bytes * n_tokens);
   const MatMulJob job{&GetKernels(), prec, &w, x, n_tokens, xq_scratch.data(), xq_bytes, y, bias};
-  // A prefill chunk's activations are prepared by all threads too.
-  constexpr int kPrepareGrain = 8;
-  if (n_tokens >= 2 * kPrepareGrain) {
-    pool.ParallelFor(n_tokens, kPrepareGrain,
-                     [&job](int64_t begin, int64_t end) { PrepareTokens(job, begin, end); });
-  } else {
-    PrepareTokens(job, 0, n_tokens);
-  }
+  // Several tokens' activations are prepared by all threads too (a batched
+  // decode step's rows as well as a prefill chunk): up to 8 tokens a chunk.
+  const int64_t prepare_grain = std::min<int64_t>(8, (n_tokens + pool.size() - 1) / pool.size());
+  pool.ParallelFor(n_tokens, prepare_grain,
+                   [&job](int64_t begin, int64_t end) { PrepareTokens(job, begin, end); });
   pool.ParallelFor(w.rows, RowGrain(w.rows, pool.size()),
                    [&job](int64_t begin, int64_t end) { MultiplyRows(job, begin, end); });
 }

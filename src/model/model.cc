@@ -413,7 +413,7 @@ void Model::WriteLogits(int n, Workspace& ws, ThreadPool& pool) const {
 // 0..pos, one task per (row, head). Rows that want statistics record them
 // from the same softmax rows (no second pass over the cache).
 //
-// Each thread takes one contiguous range of tasks, and runs the consecutive
+// Each thread takes contiguous ranges of tasks, and runs the consecutive
 // heads of a row that share a kv head together (AttendHeads): the group's
 // keys and values are then read from memory once instead of once per query
 // head, which is what bounds decode at long context. Every head's arithmetic
@@ -426,7 +426,11 @@ void Model::Attention(int layer, int n, Workspace& ws, ThreadPool& pool) const {
     int layer;
   } job{this, &ws, layer};
   const int64_t tasks = static_cast<int64_t>(n) * config_.n_heads;
-  const int64_t grain = (tasks + pool.size() - 1) / pool.size();
+  // Few rows: one range per thread. Many rows: one kv head's group of a row
+  // per chunk, taken as threads come free, because rows' contexts (so their
+  // costs) differ widely in a batch; equal ranges left a thread waiting.
+  const int64_t group = config_.n_heads / config_.n_kv_heads;
+  const int64_t grain = tasks >= 8 * pool.size() * group ? group : (tasks + pool.size() - 1) / pool.size();
   pool.ParallelFor(tasks, grain, [&job](int64_t begin, int64_t end) {
     job.model->AttendRange(job.layer, begin, end, *job.ws);
   });
