@@ -66,7 +66,7 @@ void MatMul(const WeightView& w, const float* x, int n_tokens, float* y, const f
   const MatMulJob job{&GetKernels(), prec, &w, x, n_tokens, xq_scratch.data(), xq_bytes, y, bias};
   // Several tokens' activations are prepared by all threads too (a batched
   // decode step's rows as well as a prefill chunk): up to 8 tokens a chunk.
-  const int64_t prepare_grain = std::min<int64_t>(8, (n_tokens + pool.size() - 1) / pool.size());
+  const int64_t prepare_grain = std::clamp<int64_t>((n_tokens + pool.size() - 1) / pool.size(), 1, 8);
   pool.ParallelFor(n_tokens, prepare_grain,
                    [&job](int64_t begin, int64_t end) { PrepareTokens(job, begin, end); });
   pool.ParallelFor(w.rows, RowGrain(w.rows, pool.size()),
