@@ -434,9 +434,12 @@ void Model::Attention(int layer, int n, Workspace& ws, ThreadPool& pool) const {
   pool.ParallelFor(tasks, grain, [&job](int64_t begin, int64_t end) {
     job.model->AttendRange(job.layer, begin, end, *job.ws);
   });
-  for (int t = 0; t < n; ++t) {
-    if (ws.rows_[t].stats) Agreement(layer, t, ws);
-  }
+  // Only a segment's last row has statistics, so each row writes its own.
+  pool.ParallelFor(n, std::max<int64_t>(1, n / (4 * pool.size())), [&job](int64_t begin, int64_t end) {
+    for (int64_t t = begin; t < end; ++t) {
+      if (job.ws->rows_[t].stats) job.model->Agreement(job.layer, static_cast<int>(t), *job.ws);
+    }
+  });
 }
 
 // Tasks [begin, end) (task = row * n_heads + head), cut where the row or
