@@ -434,8 +434,12 @@ void Model::Attention(int layer, int n, Workspace& ws, ThreadPool& pool) const {
   pool.ParallelFor(tasks, grain, [&job](int64_t begin, int64_t end) {
     job.model->AttendRange(job.layer, begin, end, *job.ws);
   });
-  // Only a segment's last row has statistics, so each row writes its own.
-  pool.ParallelFor(n, std::max<int64_t>(1, n / (4 * pool.size())), [&job](int64_t begin, int64_t end) {
+  // Only a segment's last row has statistics, so each row writes its own;
+  // a step with at most one such row (greedy, a prefill) stays on this thread.
+  int stat_rows = 0;
+  for (int t = 0; t < n; ++t) stat_rows += ws.rows_[t].stats ? 1 : 0;
+  const int64_t agreement_grain = stat_rows > 1 ? std::max<int64_t>(1, n / (4 * pool.size())) : n;
+  pool.ParallelFor(n, agreement_grain, [&job](int64_t begin, int64_t end) {
     for (int64_t t = begin; t < end; ++t) {
       if (job.ws->rows_[t].stats) job.model->Agreement(job.layer, static_cast<int>(t), *job.ws);
     }
