@@ -8,6 +8,7 @@
 #include <immintrin.h>
 
 #include <cstring>
+#include <vector>
 
 #include "kernels/blocks.h"
 #include "kernels/kernels.h"
@@ -87,6 +88,7 @@ template <bool kFiveBit, typename Block>
 using TileQ45KF = DotQ45KF<kFiveBit, Block>;
 using TileQ6KF = DotQ6KFPairs;
 #include "kernels/x86/simd_tiles.inc"
+#include "kernels/x86/kquant_packed_avx512.inc"
 
 __m512 LoadF32(const float* p, __mmask16 m) { return _mm512_maskz_loadu_ps(m, p); }
 __m512 LoadF16(const uint16_t* p, __mmask16 m) {
