@@ -153,6 +153,17 @@ int Scheduler::Step() {
     ~Reset() { flag = false; }
   } reset{in_step_};
   const BatchResult& r = model_.ForwardBatch(segments_, ws_, pool_);
+  // A sequence's first decision on these logits depends only on its own
+  // state (Sequence::PrepareDecision): taken for all sequences at once on the
+  // pool's threads (sampling over a large vocabulary is a few percent of a
+  // batched step). What follows from it (events, callbacks, forks, branch
+  // rollouts) runs below, on this thread, in id order.
+  pool_.ParallelFor(n, 1, [&](int64_t begin, int64_t end) {
+    for (int64_t i = begin; i < end; ++i) {
+      members_[i]->PrepareDecision(r.logits(static_cast<int>(i)),
+                                   segments_[i].attention_stats ? &r.stats(static_cast<int>(i)) : nullptr);
+    }
+  });
   for (int i = 0; i < n; ++i) {
     Sequence& s = *members_[i];
     if (CancelRequested(s.id())) continue;  // cancelled by an earlier callback of this step

@@ -5,6 +5,7 @@
 //            plan: the active sequences, in ascending id, each hand over
 //                  their next input (Sequence::NextInput)
 //            ONE Model::ForwardBatch over all of those segments
+//            each sequence's PrepareDecision, on the thread pool
 //            each sequence's OnLogits, in the same order
 //            sweep
 //
@@ -28,7 +29,8 @@
 // end of the step (no further events of that sequence are reported). Step
 // itself must not be called from a callback. An Error thrown by Step (a
 // damaged model, a bad pause token) leaves the sequences unusable: Clear().
-// One thread drives a scheduler; the thread pool works inside the forward.
+// One thread drives a scheduler; the thread pool works inside the forward
+// and takes the sequences' first decisions of a step (PrepareDecision).
 #pragma once
 
 #include <memory>

@@ -1,6 +1,7 @@
 #include "runtime/sequence.h"
 
 #include <algorithm>
+#include <utility>
 
 #include "core/error.h"
 #include "runtime/input_checks.h"
@@ -110,8 +111,26 @@ SequenceInput Sequence::NextInput(int max_rows) {
   return in;
 }
 
+void Sequence::PrepareDecision(std::span<const float> logits, const AttentionStats* stats) {
+  prepared_ready_ = false;
+  // The conditions under which OnLogits reaches Decide, and Decide Choose.
+  if (in_flight_ == 0 || done_ || input_ == Input::kInsert || fed_ < pending_.size() || logits.empty()) return;
+  if (opt_.cancel && opt_.cancel->load(std::memory_order_relaxed)) return;
+  if (static_cast<int>(result_.tokens.size()) >= opt_.max_tokens) return;
+  const Rng saved = rng_;
+  try {
+    CheckFiniteLogits(logits);
+    if (!prepared_) prepared_ = std::make_unique<Choice>();
+    *prepared_ = Choose(logits, stats, std::nullopt);
+    prepared_ready_ = true;
+  } catch (...) {
+    rng_ = saved;  // OnLogits decides again, from the same state, and throws
+  }
+}
+
 void Sequence::OnLogits(std::span<const float> logits, const AttentionStats* stats) {
   ENTROPIX_CHECK(in_flight_ > 0);
+  use_prepared_ = std::exchange(prepared_ready_, false);
   const int n = in_flight_;
   in_flight_ = 0;
   if (done_) return;
@@ -175,7 +194,7 @@ void Sequence::OnInsertRows(std::span<const float> rows, const AttentionStats* s
 void Sequence::Decide(std::span<const float> logits, const AttentionStats* stats) {
   std::optional<AttentionSignals> carried;  // after a branch: the winner's last signals
   while (!StopBeforeDecision()) {
-    const Choice c = Choose(logits, stats, carried);
+    const Choice c = std::exchange(use_prepared_, false) ? std::move(*prepared_) : Choose(logits, stats, carried);
     if (c.d.action == Action::kInsert) return BeginInsert(c, logits);
     if (c.d.action != Action::kBranch) return AcceptToken(c, logits);
     if (!Branch(c, logits)) return;
@@ -183,6 +202,7 @@ void Sequence::Decide(std::span<const float> logits, const AttentionStats* stats
     stats = nullptr;
     carried = branch_attn_;
   }
+  use_prepared_ = false;  // a stop before the first decision
 }
 
 bool Sequence::StopBeforeDecision() {

@@ -96,6 +96,14 @@ class Sequence {
   // The step protocol.
   SequenceInput NextInput(int max_rows);
   void OnLogits(std::span<const float> logits, const AttentionStats* stats);
+  // Optional, before OnLogits with the same arguments, on any one thread:
+  // takes the first decision these logits lead to (policy, RNG and scratch
+  // of this sequence only, no events, no callbacks), which OnLogits then
+  // uses instead of taking it itself. A scheduler runs it for all of a
+  // step's sequences at once on its thread pool. Does nothing when OnLogits
+  // would not decide (more prompt to feed, an insertion, a stop); never
+  // throws (on an error OnLogits decides again and reports it).
+  void PrepareDecision(std::span<const float> logits, const AttentionStats* stats);
   // Finishes now with StopReason::kCancelled (no-op when done).
   void Cancel();
   // Frees an owned cache (a borrowed one stays with its owner).
@@ -146,6 +154,10 @@ class Sequence {
   AttentionLayerChoice layers_;
   Rng rng_;
   CandidateSet scratch_;
+  // PrepareDecision's choice; ready until OnLogits, which hands it to Decide.
+  std::unique_ptr<Choice> prepared_;
+  bool prepared_ready_ = false;
+  bool use_prepared_ = false;
   std::unique_ptr<StreamingDecoder> decoder_;
   std::string piece_;  // the current TokenEvent's piece
 

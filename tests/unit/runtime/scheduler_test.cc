@@ -15,6 +15,7 @@
 
 #include "core/error.h"
 #include "runtime/scheduler.h"
+#include "runtime/sequence.h"
 #include "runtime/session.h"
 #include "runtime/trace.h"
 #include "sampling/profile.h"
@@ -164,6 +165,32 @@ TEST(Scheduler, TogetherEqualsAloneAtOneAndTwoThreads) {
   const Out branchy = RunAlone(m, specs[4], 1);
   EXPECT_FALSE(branchy.result.branches.empty());
   EXPECT_GT(RunAlone(m, specs[5], 1).result.pauses_inserted, 0);
+}
+
+// Sequence::PrepareDecision only moves the first decision of a step out of
+// OnLogits (the scheduler takes it for every sequence at once on its pool):
+// a sequence driven by hand without it, OnLogits deciding everything
+// itself, reports exactly what the scheduler reports.
+TEST(Scheduler, PreparedDecisionsEqualUnprepared) {
+  const Loaded m = Load(test_models::StoriesPath());
+  const Policies p(*m.tokenizer);
+  const std::vector<Spec> specs = Mix(p);
+  ThreadPool pool(1);
+  Workspace ws(m.model->config(), 32, 256), rollout(m.model->config(), 1, 256);
+  const SequenceEnv env{m.model.get(), m.tokenizer.get(), &pool, &rollout};
+  for (size_t i = 0; i < specs.size(); ++i) {
+    Out by_hand;
+    Sequence s(0, env, std::make_unique<KvCache>(m.model->NewCache(256)), nullptr, specs[i].prompt,
+               OptionsFor(specs[i], m.tokenizer.get(), by_hand), TextInto(by_hand));
+    while (!s.done()) {
+      const SequenceInput in = s.NextInput(32);
+      const BatchSegment seg{s.cache(), in.tokens, in.logits, in.all_logits, in.attention_stats};
+      const BatchResult& r = m.model->ForwardBatch(std::span<const BatchSegment>(&seg, 1), ws, pool);
+      s.OnLogits(r.logits(0), seg.attention_stats ? &r.stats(0) : nullptr);
+    }
+    by_hand.result = s.TakeResult();
+    ExpectSame(by_hand, RunAlone(m, specs[i], 2), "sequence " + std::to_string(i));
+  }
 }
 
 TEST(Scheduler, DefaultModelTogetherEqualsAlone) {
