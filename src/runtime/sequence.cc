@@ -118,6 +118,7 @@ void Sequence::PrepareDecision(std::span<const float> logits, const AttentionSta
   if (opt_.cancel && opt_.cancel->load(std::memory_order_relaxed)) return;
   if (static_cast<int>(result_.tokens.size()) >= opt_.max_tokens) return;
   const Rng saved = rng_;
+  prepared_at_ = Clock::now();
   try {
     CheckFiniteLogits(logits);
     if (!prepared_) prepared_ = std::make_unique<Choice>();
@@ -138,7 +139,7 @@ void Sequence::OnLogits(std::span<const float> logits, const AttentionStats* sta
   // whatever the policy: argmax on NaN would silently pick token 0 and the
   // samplers would see garbage. One pass over [rows][vocab_size] floats:
   // ~11 us for SmolLM2's 49152 logits, 0.2% of a ~5.5 ms decode step.
-  if (!logits.empty()) CheckFiniteLogits(logits);
+  if (!logits.empty() && !use_prepared_) CheckFiniteLogits(logits);  // PrepareDecision checked them
   ENTROPIX_CHECK(base_ + static_cast<int>(history_.size()) == cache_->size());
   if (input_ == Input::kInsert) {
     OnInsertRows(logits, stats, static_cast<int>(fed_) - n, n);
@@ -152,7 +153,7 @@ void Sequence::OnLogits(std::span<const float> logits, const AttentionStats* sta
 void Sequence::OnInputFed(std::span<const float> logits, const AttentionStats* stats) {
   if (input_ == Input::kPrompt) {
     prompt_done_ = true;
-    t1_ = Clock::now();
+    t1_ = use_prepared_ ? prepared_at_ : Clock::now();  // the first decision is decode time
     result_.prompt_seconds = Seconds(t0_, t1_);
   } else {
     ++result_.forward_passes;

@@ -158,6 +158,7 @@ class Sequence {
   std::unique_ptr<Choice> prepared_;
   bool prepared_ready_ = false;
   bool use_prepared_ = false;
+  std::chrono::steady_clock::time_point prepared_at_;  // when it began
   std::unique_ptr<StreamingDecoder> decoder_;
   std::string piece_;  // the current TokenEvent's piece
 

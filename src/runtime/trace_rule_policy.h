@@ -22,8 +22,9 @@ class TraceRulePolicy final : public Policy {
 
  private:
   TokenRule first_, rest_;
-  // One policy per trace, used by the one thread that steps its sequence:
-  // the scratch is reused across that trace's tokens (no per-token allocation).
+  // One policy per trace, used by one thread at a time (the scheduler's, or
+  // a pool thread in Sequence::PrepareDecision): the scratch is reused
+  // across that trace's tokens (no per-token allocation).
   mutable TokenRuleScratch scratch_;
 };
 

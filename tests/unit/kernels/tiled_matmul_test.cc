@@ -166,13 +166,16 @@ TEST(TiledMatmul, EqualsReferenceAndMatvecBitwise) {
 }
 
 // A prefill-sized batch crosses the token-block boundary of the driver
-// (activations are processed in L2-sized blocks): still equal to matvec.
+// (activations are processed in L2-sized blocks of 80 here): still equal to
+// matvec. The last block holds 70 (8 groups of 8 and a padded 6 in the
+// packed K-quant driver), 1 (no group) or 5 (only a padded group) tokens.
 TEST(TiledMatmul, LargeBatchCrossesTokenBlocks) {
   for (Isa isa : testing::AvailableIsas()) {
     const KernelTable& k = GetKernels(isa);
     for (ActPrecision p : {ActPrecision::kQ8, ActPrecision::kF32}) {
-      for (GgmlType t : {GgmlType::Q4_1, GgmlType::Q4_K, GgmlType::Q8_0, GgmlType::Q6_K}) {
-        const int64_t rows = 9, cols = 4096, n_tokens = 150;
+      for (GgmlType t : {GgmlType::Q4_1, GgmlType::Q4_K, GgmlType::Q5_K, GgmlType::Q8_0, GgmlType::Q6_K}) {
+      for (int64_t n_tokens : {150, 81, 85}) {
+        const int64_t rows = 9, cols = 4096;
         std::mt19937 rng(5);
         const std::vector<uint8_t> w = testing::RandomWeights(t, rows, cols, rng);
         const size_t row_bytes = RowBytes(t, cols);
@@ -185,6 +188,7 @@ TEST(TiledMatmul, LargeBatchCrossesTokenBlocks) {
           ASSERT_EQ(std::memcmp(one.data(), &y[i * rows], rows * 4), 0)
               << Where(k, p, t, rows, cols, n_tokens) << " token " << i;
         }
+      }
       }
     }
   }
