@@ -285,6 +285,9 @@ TEST(FrozenVoteProfiles, AreTheRecordedBytes) {
       {"profiles/vote/smollm2-arith.json", "975e89dfe348ea2b8058036fb768b8a75f351c8f2531cb9ecfeeda0063d61077"},
       // declared before its IFEval dev run (EVALUATION.md)
       {"profiles/vote/ifeval-escape.json", "a75b8fcfaa9ef877fdc56673b947505d6dddf8720d18dc10eee80357824992d7"},
+      // chosen on the Qwen GSM8K dev pool, before any holdout result was read
+      {"profiles/vote/qwen2.5-coder-1.5b-gsm8k.json",
+       "d49a7a058c8404793b15bec5456f9a003b93c3ce1ea6c42b53c81f0a156730f4"},
   };
   for (const auto& f : frozen) {
     const std::string text = ReadText(fs::path(kSource) / f.file);
