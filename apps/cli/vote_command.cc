@@ -196,12 +196,17 @@ int RunVoteCommand(const RunArgs& a, VoteProfile profile) {
   VoteReport report(*tokenizer, trace ? &*trace : nullptr, a.quiet);
   const auto t0 = std::chrono::steady_clock::now();
   for (auto batch = strategy.NextBatch(); !batch.empty(); batch = strategy.NextBatch()) {
+    // First-token forks start beside the streamed greedy trace (unused if it passes the gate).
+    if (std::vector<TraceRequest> ahead = strategy.SpeculativeBatch(); !ahead.empty()) {
+      host.Speculate(std::move(ahead));
+    }
     for (TraceResult& r : host.RunBatch(batch)) strategy.Finish(std::move(r));
     if (batch.front().id == 0 && !a.quiet) WriteStdout("\n");  // the streamed first trace is complete
     report.Update(strategy);
     if (cancel.requested()) break;  // Ctrl-C: report what finished, decode no more forks
   }
   report.Update(strategy);  // the last vote and the stop
+  const int64_t unused = host.EndSpeculation();
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 
   if (!strategy.stopped()) {  // cancelled between batches: no vote to report
@@ -214,9 +219,11 @@ int RunVoteCommand(const RunArgs& a, VoteProfile profile) {
   if (a.quiet) {
     print(TextOf(strategy.trace(o.chosen_trace)) + "\n");
   } else {
-    std::fprintf(stderr, "[vote: chosen trace %d | answer %s | stop: %s | %d traces | %lld decode forward tokens]\n",
+    std::fprintf(stderr,
+                 "[vote: chosen trace %d | answer %s | stop: %s | %d traces | %lld decode forward tokens"
+                 " (+%lld in unused speculative forks)]\n",
                  o.chosen_trace, OneLine(AnswerText(o.answer), 32).c_str(), o.stop_reason.c_str(), o.traces,
-                 static_cast<long long>(o.forward_tokens));
+                 static_cast<long long>(o.forward_tokens), static_cast<long long>(unused));
   }
   if (o.chosen_trace != 0 && !a.quiet) {
     print("\n=== answer: trace " + std::to_string(o.chosen_trace) + " ===\n" + TextOf(strategy.trace(o.chosen_trace)) +
@@ -229,6 +236,7 @@ int RunVoteCommand(const RunArgs& a, VoteProfile profile) {
                   {"stop", o.stop_reason},
                   {"traces", o.traces},
                   {"forward_tokens", o.forward_tokens},
+                  {"speculative_tokens", unused},
                   {"steps", host.steps()}});
     trace->Close();
   }

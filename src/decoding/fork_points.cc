@@ -40,16 +40,20 @@ std::vector<ForkPoint> PlanForks(std::span<const float> entropy_bits, std::span<
   ENTROPIX_CHECK(entropy_bits.size() == margin.size());
   std::vector<ForkPoint> out;
   if (count <= 0 || entropy_bits.empty() || params.rule == ForkRule::kIndependentSample) return out;
-  if (params.rule == ForkRule::kFirstToken) {
-    for (int r = 0; r < count; ++r) out.push_back({0, 2 + r});
-    return out;
-  }
+  if (params.rule == ForkRule::kFirstToken) return PlannedAhead(params, count);
   auto eligible = [&](int p) { return !answer.Contains(p) && margin[p] < 1.0f; };
   if (params.include_first && eligible(0)) out.push_back({0, 2});
   for (int p : RankedPositions(entropy_bits, params.rule, rng)) {
     if (static_cast<int>(out.size()) >= count) break;
     if (eligible(p) && FarFromAll(p, out, params.min_gap)) out.push_back({p, 2});
   }
+  return out;
+}
+
+std::vector<ForkPoint> PlannedAhead(const ForkParams& params, int count) {
+  std::vector<ForkPoint> out;
+  if (params.rule != ForkRule::kFirstToken) return out;
+  for (int r = 0; r < count; ++r) out.push_back({0, 2 + r});
   return out;
 }
 

@@ -32,4 +32,8 @@ struct ForkPoint {
 std::vector<ForkPoint> PlanForks(std::span<const float> entropy_bits, std::span<const float> margin,
                                  const ForkParams& params, TokenRange answer, int count, Rng& rng);
 
+// The first `count` fork points a rule plans whatever the trace (kFirstToken:
+// position 0 with ranks 2, 3, ...); empty for the rules that read the trace.
+std::vector<ForkPoint> PlannedAhead(const ForkParams& params, int count);
+
 }  // namespace entropix

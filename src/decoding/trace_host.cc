@@ -6,6 +6,9 @@ namespace entropix {
 
 const VoteOutcome& RunVote(VoteStrategy& strategy, TraceHost& host) {
   for (auto batch = strategy.NextBatch(); !batch.empty(); batch = strategy.NextBatch()) {
+    if (std::vector<TraceRequest> ahead = strategy.SpeculativeBatch(); !ahead.empty()) {
+      host.Speculate(std::move(ahead));
+    }
     std::vector<TraceResult> results = host.RunBatch(batch);
     ENTROPIX_CHECK(results.size() == batch.size());
     for (TraceResult& r : results) strategy.Finish(std::move(r));

@@ -64,4 +64,10 @@ struct TraceResult {
 
 const char* TraceEndName(TraceEnd e);
 
+// The same token rule (for kSample: the same parameters).
+bool SameRule(const TokenRule& a, const TokenRule& b);
+// Would a and b decode the same trace? The same parent, fork position and
+// rules, and the same seed when a rule samples (id and origin aside).
+bool SameWork(const TraceRequest& a, const TraceRequest& b);
+
 }  // namespace entropix

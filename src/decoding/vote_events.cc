@@ -35,16 +35,6 @@ json BallotsJson(const std::vector<BallotResult>& ballots) {
 
 }  // namespace
 
-const char* TraceEndName(TraceEnd e) {
-  switch (e) {
-    case TraceEnd::kEndOfGeneration: return "end";
-    case TraceEnd::kLength: return "length";
-    case TraceEnd::kLoop: return "loop";
-    case TraceEnd::kOther: return "other";
-  }
-  return "?";
-}
-
 std::string VoteEventToJson(const VoteEvent& e) {
   json j = {{"event", KindName(e.kind)}};
   switch (e.kind) {

@@ -203,6 +203,20 @@ void VoteStrategy::Stop(const std::string& reason, int chosen) {
   events_.push_back(std::move(e));
 }
 
+std::vector<TraceRequest> VoteStrategy::SpeculativeBatch() const {
+  std::vector<TraceRequest> out;
+  if (records_.size() != 1 || evaluated_ != 0 || records_[0].finished) return out;
+  const int room = std::min(profile_.budget.batch, profile_.budget.max_traces - 1);
+  if (profile_.fork.rule == ForkRule::kIndependentSample) {
+    for (int k = 0; k < room; ++k) out.push_back(SampleRequest(1 + k));
+    return out;
+  }
+  const std::string origin = ForkRuleName(profile_.fork.rule);
+  int id = 1;
+  for (const ForkPoint& p : PlannedAhead(profile_.fork, room)) out.push_back(ForkRequest({0, p, origin}, id++));
+  return out;
+}
+
 std::vector<TraceRequest> VoteStrategy::NextBatch() {
   ENTROPIX_CHECK(outstanding_ == 0);
   if (stopped_) return {};

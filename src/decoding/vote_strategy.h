@@ -75,6 +75,14 @@ class VoteStrategy {
   std::vector<TraceRequest> NextBatch();
   // A trace of the current batch has finished.
   void Finish(TraceResult result);
+  // While the greedy trace is decoded: the first fork batch when it can be
+  // known without the greedy trace (first-token forks, independent
+  // samples), i.e. what NextBatch will return if the gate fails and no loop
+  // escape comes first; empty otherwise. A host may start these early and
+  // serve NextBatch's requests that do the same work (SameWork) from them:
+  // the outcome is unchanged, only the greedy-only time is shared
+  // (speculative decoding of the forks; wasted when the gate passes).
+  std::vector<TraceRequest> SpeculativeBatch() const;
 
   bool stopped() const { return stopped_; }
   const VoteOutcome& outcome() const { return outcome_; }  // valid once stopped()

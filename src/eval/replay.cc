@@ -20,12 +20,10 @@ using json = nlohmann::json;
 
 struct PoolMiss {};
 
-bool Samples(const TokenRule& r) { return r.kind == TokenRule::Kind::kSample; }
-
-bool Matches(const TraceRequest& stored, const TraceRequest& asked, int parent) {
-  if (stored.parent != parent || stored.fork_position != asked.fork_position) return false;
-  if (!SameRule(stored.first, asked.first) || !SameRule(stored.rest, asked.rest)) return false;
-  return !(Samples(asked.first) || Samples(asked.rest)) || stored.seed == asked.seed;
+// `asked` with its parent as a pool id.
+bool Matches(const TraceRequest& stored, TraceRequest asked, int parent) {
+  asked.parent = parent;
+  return SameWork(stored, asked);
 }
 
 // Serves each request its stored trace; throws PoolMiss when there is none.

@@ -177,16 +177,6 @@ TokenRule TokenRuleFrom(const JsonFields& f) {
   return r;
 }
 
-bool SameRule(const TokenRule& a, const TokenRule& b) {
-  if (a.kind != b.kind) return false;
-  if (a.kind == TokenRule::Kind::kRanked) return a.rank == b.rank;
-  if (a.kind == TokenRule::Kind::kSample) {
-    return a.exclude_greedy == b.exclude_greedy && a.params.temperature == b.params.temperature &&
-           a.params.top_k == b.params.top_k && a.params.top_p == b.params.top_p && a.params.min_p == b.params.min_p;
-  }
-  return true;
-}
-
 PoolItem PoolItem::FromJson(std::string_view line, const std::string& file, int line_no) {
   const std::string where = LineWhere(file, line_no);
   const json j = ParseJsonObject(line, where);

@@ -57,6 +57,5 @@ std::vector<PoolItem> ReadPoolFile(const std::filesystem::path& path, bool* torn
 // TokenRule as JSON and back (the pool stores the rules of each request).
 nlohmann::json TokenRuleJson(const TokenRule& r);
 TokenRule TokenRuleFrom(const JsonFields& f);
-bool SameRule(const TokenRule& a, const TokenRule& b);
 
 }  // namespace entropix

@@ -68,6 +68,7 @@ VoteGeneration GenerateByVote(const Model& model, const Tokenizer& tokenizer, Th
   VoteStrategy strategy(profile, hook, seed);
   const auto t0 = std::chrono::steady_clock::now();
   const VoteOutcome& o = RunVote(strategy, host);
+  const int64_t unused = host.EndSpeculation();
   int from_prompt = 0;
   for (const VoteEvent& e : strategy.events()) {
     from_prompt += e.kind == VoteEvent::Kind::kTraceStarted && e.parent < 0;
@@ -84,11 +85,12 @@ VoteGeneration GenerateByVote(const Model& model, const Tokenizer& tokenizer, Th
   StreamingDecoder decoder(tokenizer);
   for (int32_t t : chosen.tokens) decoder.Push(t);
   g.response += decoder.Flush();
-  g.forward_tokens = static_cast<int64_t>(prompt.size()) * from_prompt + o.forward_tokens;
+  g.forward_tokens = static_cast<int64_t>(prompt.size()) * from_prompt + o.forward_tokens + unused;
   g.traces = o.traces;
   g.chosen_trace = o.chosen_trace;
   g.stop_reason = o.stop_reason;
   g.record = VoteRecordOf(strategy);
+  g.record.speculative_tokens = unused;
   return g;
 }
 

@@ -1,7 +1,9 @@
 // One eval generation by multi-trace voting (issue 10): the vote strategy's
 // traces on a SchedulerTraceHost, the chosen trace as the response. Its
 // compute is every trace's: prompt prefill per trace started from the prompt
-// plus each trace's forward token-steps (forks reuse their parent's prefix).
+// plus each trace's forward token-steps (forks reuse their parent's prefix),
+// plus the speculative forks started beside the greedy trace and never used
+// (the host's EndSpeculation).
 #pragma once
 
 #include <cstdint>
@@ -23,7 +25,7 @@ class Tokenizer;
 struct VoteGeneration {
   GenerationResult result;  // of the chosen trace: its tokens and how it ended
   std::string response;     // the chosen trace's text
-  int64_t forward_tokens = 0;  // over all traces, prompt prefills included
+  int64_t forward_tokens = 0;  // over all traces, prompt prefills and unused speculation included
   int traces = 0;
   int chosen_trace = 0;
   std::string stop_reason;  // the strategy's (VoteOutcome::stop_reason)

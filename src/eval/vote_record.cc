@@ -44,12 +44,15 @@ json TraceJson(const VoteTraceRecord& t) {
 }  // namespace
 
 VoteRecord VoteRecord::FromFields(const JsonFields& f) {
-  f.OnlyKeys({"stop_reason", "chosen_trace", "traces", "per_trace"}, "a vote field");
+  f.OnlyKeys({"stop_reason", "chosen_trace", "traces", "per_trace", "speculative_tokens"}, "a vote field");
   VoteRecord v;
   v.stop_reason = f.String("stop_reason");
   v.chosen_trace = static_cast<int>(f.Integer("chosen_trace"));
   v.traces = static_cast<int>(f.Integer("traces"));
   for (const JsonFields& t : f.Objects("per_trace")) v.per_trace.push_back(TraceFromFields(t));
+  if (f.Has("speculative_tokens")) {
+    v.speculative_tokens = f.Integer("speculative_tokens", 0, std::numeric_limits<int64_t>::max());
+  }
   if (static_cast<int>(v.per_trace.size()) != v.traces) {
     f.Fail("field '" + f.Name("traces") + "' (" + std::to_string(v.traces) + ") differs from the length of '" +
            f.Name("per_trace") + "' (" +
@@ -61,7 +64,10 @@ VoteRecord VoteRecord::FromFields(const JsonFields& f) {
 json VoteRecord::ToJson() const {
   json traces_json = json::array();
   for (const VoteTraceRecord& t : per_trace) traces_json.push_back(TraceJson(t));
-  return {{"stop_reason", stop_reason}, {"chosen_trace", chosen_trace}, {"traces", traces}, {"per_trace", traces_json}};
+  json j = {{"stop_reason", stop_reason}, {"chosen_trace", chosen_trace}, {"traces", traces}, {"per_trace", traces_json}};
+  // Only when there were some: records from before speculation read back byte for byte.
+  if (speculative_tokens > 0) j["speculative_tokens"] = speculative_tokens;
+  return j;
 }
 
 }  // namespace entropix

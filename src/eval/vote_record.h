@@ -35,6 +35,8 @@ struct VoteRecord {
   int chosen_trace = 0;
   int traces = 0;  // traces finished
   std::vector<VoteTraceRecord> per_trace;  // by trace id
+  int64_t speculative_tokens = 0;  // token-steps of speculative forks never used (not in per_trace;
+                                   // written only when > 0)
 
   static VoteRecord FromFields(const JsonFields& fields);  // Error "FILE line N: field 'vote.x' ..."
   nlohmann::json ToJson() const;

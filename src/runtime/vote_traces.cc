@@ -31,7 +31,7 @@ VoteTraces::~VoteTraces() = default;
 
 void VoteTraces::StreamTrace(int id, TextCallback on_text) { streams_[id] = std::move(on_text); }
 
-int VoteTraces::Start(Scheduler& scheduler, const TraceRequest& r) {
+GenerateOptions VoteTraces::Prepare(const TraceRequest& r) {
   auto [it, fresh] = traces_.try_emplace(r.id);
   ENTROPIX_CHECK(fresh);  // trace ids are never reused
   Trace& t = it->second;
@@ -50,6 +50,11 @@ int VoteTraces::Start(Scheduler& scheduler, const TraceRequest& r) {
     s->margin.push_back(static_cast<float>(ev.logit.margin));
     s->logprob.push_back(static_cast<float>(ev.logprob));
   };
+  return go;
+}
+
+int VoteTraces::Start(Scheduler& scheduler, const TraceRequest& r) {
+  const GenerateOptions go = Prepare(r);
   TextCallback on_text;
   if (auto st = streams_.find(r.id); st != streams_.end()) on_text = st->second;
   if (r.parent < 0) return scheduler.Add(prompt_, go, std::move(on_text));
@@ -57,6 +62,21 @@ int VoteTraces::Start(Scheduler& scheduler, const TraceRequest& r) {
   ENTROPIX_CHECK(parent.sequence != nullptr && r.fork_position <= static_cast<int>(parent.result.tokens.size()));
   const int position = static_cast<int>(prompt_.size()) + r.fork_position;
   return scheduler.ForkFinished(*parent.sequence, position, go, std::move(on_text));
+}
+
+int VoteTraces::StartBeside(Scheduler& scheduler, const TraceRequest& r, int parent_sequence) {
+  ENTROPIX_CHECK(r.parent >= 0 && traces_.count(r.parent) > 0);
+  const GenerateOptions go = Prepare(r);
+  return scheduler.Fork(parent_sequence, static_cast<int>(prompt_.size()) + r.fork_position, go);
+}
+
+void VoteTraces::Adopt(int from, const TraceRequest& r) {
+  auto node = traces_.extract(from);
+  ENTROPIX_CHECK(!node.empty() && SameWork(node.mapped().request, r) && traces_.count(r.id) == 0);
+  node.key() = r.id;
+  node.mapped().request = r;
+  node.mapped().result.id = r.id;
+  traces_.insert(std::move(node));
 }
 
 const TraceResult& VoteTraces::Finish(int id, std::unique_ptr<Sequence> sequence) {

@@ -50,6 +50,13 @@ class VoteTraces {
   // Adds request `r`'s sequence to `scheduler` (the one every trace of this
   // vote runs on); returns its sequence id. Trace ids are never reused.
   int Start(Scheduler& scheduler, const TraceRequest& r);
+  // The same for a fork of a trace still running as sequence
+  // `parent_sequence` of `scheduler` (a speculative fork, vote_runner.h),
+  // whose cache must hold the prompt and the fork's prefix.
+  int StartBeside(Scheduler& scheduler, const TraceRequest& r, int parent_sequence);
+  // Trace `from` becomes trace `r.id` with request `r`, which must do the
+  // same work (SameWork); its result, if any, is re-labelled.
+  void Adopt(int from, const TraceRequest& r);
   // Trace `id`'s sequence, taken from the scheduler's TakeFinished.
   const TraceResult& Finish(int id, std::unique_ptr<Sequence> sequence);
   const TraceResult& result(int id) const;
@@ -66,6 +73,8 @@ class VoteTraces {
     TraceResult result;
   };
 
+  // Registers trace r.id; the options of its sequence.
+  GenerateOptions Prepare(const TraceRequest& r);
   TraceResult Collect(const Trace& t) const;
   void FillPieces(TraceResult& r) const;
 

@@ -378,5 +378,73 @@ TEST(VoteStrategy, EventsRecordTracesAndTheVote) {
   EXPECT_EQ(s.trace(1).pieces[0], " Well");
 }
 
+// SpeculativeBatch: while the greedy trace runs, the first fork batch when
+// the rule does not read the greedy trace: the requests NextBatch makes once
+// the gate fails (same ids and work); nothing for entropy forks, nothing
+// once the greedy trace is in.
+TEST(VoteStrategy, SpeculativeBatchIsTheFirstForkBatchWhenKnownAhead) {
+  for (ForkRule rule : {ForkRule::kFirstToken, ForkRule::kIndependentSample, ForkRule::kEntropy}) {
+    VoteProfile p = BaseProfile();
+    p.fork.rule = rule;
+    p.budget.max_traces = 5;
+    p.budget.batch = 3;
+    p.gate.trace_confidence = 1e9;  // never passes
+    VoteStrategy s(p, MathAnswerHook(), 11);
+    ASSERT_EQ(s.NextBatch().size(), 1u);
+    const std::vector<TraceRequest> ahead = s.SpeculativeBatch();
+    TraceResult greedy;
+    for (int i = 0; i < 6; ++i) {
+      greedy.tokens.push_back(i);
+      greedy.pieces.push_back(" w");
+      greedy.entropy_bits.push_back(1.0f + static_cast<float>(i));
+      greedy.margin.push_back(0.5f);
+      greedy.logprob.push_back(-1.0f);
+    }
+    greedy.forward_tokens = 6;
+    s.Finish(greedy);
+    EXPECT_TRUE(s.SpeculativeBatch().empty());
+    const std::vector<TraceRequest> next = s.NextBatch();
+    ASSERT_EQ(next.size(), 3u);
+    if (rule == ForkRule::kEntropy) {
+      EXPECT_TRUE(ahead.empty());
+      continue;
+    }
+    ASSERT_EQ(ahead.size(), next.size()) << ForkRuleName(rule);
+    for (size_t i = 0; i < ahead.size(); ++i) {
+      EXPECT_EQ(ahead[i].id, next[i].id);
+      EXPECT_TRUE(SameWork(ahead[i], next[i])) << ForkRuleName(rule) << " request " << i;
+      EXPECT_EQ(ahead[i].seed, next[i].seed);
+      EXPECT_EQ(ahead[i].origin, next[i].origin);
+    }
+    if (rule == ForkRule::kFirstToken) EXPECT_EQ(next[2].first.rank, 4);
+  }
+}
+
+// SameWork ignores ids and origins, and seeds unless a rule samples.
+TEST(SameWork, ParentPositionRulesAndSeedWhenSampling) {
+  TraceRequest a;
+  a.parent = 0;
+  a.first.kind = TokenRule::Kind::kRanked;
+  a.first.rank = 2;
+  a.seed = 1;
+  TraceRequest b = a;
+  b.id = 9;
+  b.seed = 2;
+  b.origin = "other";
+  EXPECT_TRUE(SameWork(a, b));
+  b.first.rank = 3;
+  EXPECT_FALSE(SameWork(a, b));
+  b = a;
+  b.fork_position = 1;
+  EXPECT_FALSE(SameWork(a, b));
+  a.rest.kind = b.rest.kind = TokenRule::Kind::kSample;
+  b = a;
+  b.seed = 2;
+  EXPECT_FALSE(SameWork(a, b));
+  b.seed = a.seed;
+  b.rest.params.temperature = a.rest.params.temperature + 0.1;
+  EXPECT_FALSE(SameWork(a, b));
+}
+
 }  // namespace
 }  // namespace entropix

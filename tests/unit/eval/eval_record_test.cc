@@ -118,6 +118,9 @@ TEST(EvalRecord, RefusesHostileLines) {
   v.vote = VoteRecord{"consensus", 1, 2, {{0, -1, 0, "greedy", "7", 1.0, 0.9, 0.5, 12, "end"},
                                           {1, 0, 3, "entropy", std::nullopt, 0.0, 0.4, 0.0, 9, "length"}}};
   EXPECT_EQ(EvalRecord::FromJson(v.ToLine(), "f", 1), v);
+  EXPECT_FALSE(v.ToJson()["vote"].contains("speculative_tokens"));  // older records keep their bytes
+  v.vote->speculative_tokens = 40;
+  EXPECT_EQ(EvalRecord::FromJson(v.ToLine(), "f", 1), v);
   j = v.ToJson();
   j["vote"]["traces"] = 3;
   ExpectCorrupt(j.dump(), "'vote.traces' (3) differs");

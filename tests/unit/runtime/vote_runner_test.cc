@@ -216,5 +216,82 @@ TEST(VoteRun, OnASharedSchedulerEqualsTheHost) {
   EXPECT_TRUE(v.running().empty());
 }
 
+// Speculation: first-token forks started beside the greedy trace.
+struct SpeculationRun {
+  std::vector<std::string> events;
+  std::vector<TraceResult> traces;  // by trace id
+  int steps = 0;
+  int64_t unused = 0;
+};
+
+SpeculationRun FirstTokenVote(bool speculate, bool gate_passes, int max_tokens) {
+  ThreadPool pool(1);
+  VoteHostOptions o;
+  o.max_tokens = max_tokens;
+  o.speculate = speculate;
+  SchedulerTraceHost host(*Stories().model, *Stories().tokenizer, pool, Prompt(), o);
+  VoteProfile p;
+  p.fork.rule = ForkRule::kFirstToken;
+  p.budget.max_traces = 5;
+  p.budget.batch = 3;
+  p.gate.require_answer = false;
+  p.gate.answer_margin = 0.0;
+  p.gate.trace_confidence = gate_passes ? -1e9 : 1e9;
+  VoteStrategy s(p, MathAnswerHook(false), 5);
+  const VoteOutcome& outcome = RunVote(s, host);
+  SpeculationRun r;
+  r.unused = host.EndSpeculation();
+  r.steps = host.steps();
+  for (const VoteEvent& e : s.events()) r.events.push_back(VoteEventToJson(e));
+  for (int id = 0; id < outcome.traces; ++id) r.traces.push_back(s.trace(id));
+  return r;
+}
+
+// The forks' tokens, signals and costs and the whole vote are what they are
+// without speculation; the vote takes fewer steps (the forks ran beside the
+// greedy trace) and every speculative fork was used.
+TEST(SchedulerTraceHost, SpeculativeForksChangeOnlyTheSteps) {
+  const SpeculationRun plain = FirstTokenVote(false, false, kMaxTokens);
+  const SpeculationRun fast = FirstTokenVote(true, false, kMaxTokens);
+  EXPECT_EQ(fast.events, plain.events);
+  ASSERT_EQ(fast.traces.size(), 5u);  // greedy, the speculated batch of 3, one more fork
+  ASSERT_EQ(fast.traces.size(), plain.traces.size());
+  for (size_t i = 0; i < plain.traces.size(); ++i) ExpectSame(fast.traces[i], plain.traces[i]);
+  EXPECT_EQ(plain.unused, 0);
+  EXPECT_EQ(fast.unused, 0);
+  EXPECT_LT(fast.steps, plain.steps - kMaxTokens / 2);
+}
+
+// When the greedy trace passes the gate the speculative forks are never
+// asked for (stories260K never ends a story, so the host is driven as the
+// strategy would: the greedy batch, then no more): the greedy trace is
+// unchanged, and the forks' token-steps so far are counted as unused.
+TEST(SchedulerTraceHost, UnusedSpeculationIsCounted) {
+  Host plain(1), fast(1);
+  fast.host->Speculate({Fork(1, 0, Ranked(2)), Fork(2, 0, Ranked(3)), Fork(3, 0, Ranked(4))});
+  const TraceResult greedy = fast.host->RunBatch({Greedy()})[0];
+  ExpectSame(greedy, plain.host->RunBatch({Greedy()})[0]);
+  EXPECT_EQ(fast.host->steps(), plain.host->steps());  // the forks did not hold the greedy trace up
+  // Each fork started at the greedy trace's second step (its prompt cached
+  // after the first) and ran beside it to its end.
+  EXPECT_EQ(fast.host->EndSpeculation(), 3 * (greedy.forward_tokens));
+  EXPECT_EQ(fast.host->EndSpeculation(), 0);  // nothing left
+}
+
+// A request served by a speculative trace of another id (a loop escape can
+// shift the ids): the result carries the request's id and equals the trace
+// run without speculation.
+TEST(SchedulerTraceHost, SpeculativeTraceServesARequestOfAnotherId) {
+  Host plain(1), fast(1);
+  fast.host->Speculate({Fork(1, 0, Ranked(2)), Fork(2, 0, Ranked(3))});
+  ExpectSame(fast.host->RunBatch({Greedy()})[0], plain.host->RunBatch({Greedy()})[0]);
+  const std::vector<TraceRequest> swapped = {Fork(1, 0, Ranked(3)), Fork(2, 0, Ranked(2)), Fork(3, 0, Ranked(4))};
+  const std::vector<TraceResult> a = fast.host->RunBatch(swapped);
+  const std::vector<TraceResult> b = plain.host->RunBatch(swapped);
+  ASSERT_EQ(a.size(), 3u);
+  for (size_t i = 0; i < a.size(); ++i) ExpectSame(a[i], b[i]);
+  EXPECT_EQ(fast.host->EndSpeculation(), 0);
+}
+
 }  // namespace
 }  // namespace entropix
