@@ -221,7 +221,7 @@ int RunVoteCommand(const RunArgs& a, VoteProfile profile) {
   } else {
     std::fprintf(stderr,
                  "[vote: chosen trace %d | answer %s | stop: %s | %d traces | %lld decode forward tokens"
-                 " (+%lld in unused speculative forks)]\n",
+                 " (+%lld in unused speculative traces)]\n",
                  o.chosen_trace, OneLine(AnswerText(o.answer), 32).c_str(), o.stop_reason.c_str(), o.traces,
                  static_cast<long long>(o.forward_tokens), static_cast<long long>(unused));
   }

@@ -1,5 +1,7 @@
 #include "runtime/vote_runner.h"
 
+#include <algorithm>
+
 #include "core/error.h"
 
 namespace entropix {
@@ -19,6 +21,7 @@ SchedulerTraceHost::SchedulerTraceHost(const Model& model, const Tokenizer& toke
                                        std::span<const int32_t> prompt, const VoteHostOptions& options)
     : scheduler_(model, &tokenizer, pool, HostSchedulerOptions(prompt, options)),
       traces_(tokenizer, prompt, options.max_tokens, options.cancel),
+      cancel_(options.cancel),
       speculate_(options.speculate),
       prompt_tokens_(static_cast<int>(prompt.size())) {}
 
@@ -27,13 +30,14 @@ SchedulerTraceHost::~SchedulerTraceHost() = default;
 std::vector<TraceResult> SchedulerTraceHost::RunBatch(const std::vector<TraceRequest>& batch) {
   std::map<int, int> trace_of;  // running sequence id -> trace id, of this batch
   for (const TraceRequest& r : batch) {
-    if (const Speculative* s = Serve(r)) {
+    if (const std::optional<Speculative> s = batches_ == 1 ? Serve(r) : std::nullopt) {
       if (!s->finished) trace_of[s->sequence] = r.id;
     } else {
       trace_of[traces_.Start(scheduler_, r)] = r.id;
     }
   }
-  std::erase_if(speculative_, [](const Speculative& s) { return s.request.id >= 0; });  // served
+  // Only the batch after the greedy one is served; what it did not take is waste.
+  if (batches_++ == 1) wasted_ += DropSpeculative();
   StartSpeculative(trace_of);
   // All of the batch in the same steps (one ForwardBatch each), with the
   // speculative traces beside it.
@@ -47,12 +51,11 @@ std::vector<TraceResult> SchedulerTraceHost::RunBatch(const std::vector<TraceReq
         --running;
         continue;
       }
-      for (Speculative& sp : speculative_) {
-        if (sp.sequence != s->id()) continue;
-        traces_.Finish(sp.request.id, std::move(s));
-        sp.finished = true;
-        break;
-      }
+      auto sp = std::find_if(speculative_.begin(), speculative_.end(),
+                             [&](const Speculative& x) { return x.sequence == s->id(); });
+      ENTROPIX_CHECK(sp != speculative_.end());
+      traces_.Finish(sp->request.id, std::move(s));
+      sp->finished = true;
     }
     StartSpeculative(trace_of);
   }
@@ -63,7 +66,7 @@ std::vector<TraceResult> SchedulerTraceHost::RunBatch(const std::vector<TraceReq
 }
 
 void SchedulerTraceHost::Speculate(std::vector<TraceRequest> requests) {
-  if (!speculate_) return;
+  if (!speculate_ || batches_ > 0 || Cancelled()) return;  // only beside the greedy batch
   for (TraceRequest& r : requests) {
     const bool at_prompt = r.parent < 0 || (r.parent == 0 && r.fork_position == 0);
     if (!at_prompt) continue;
@@ -89,33 +92,54 @@ void SchedulerTraceHost::StartSpeculative(const std::map<int, int>& trace_of) {
   }
 }
 
-// The started speculative trace that does r's work, now trace r.id; null
-// when there is none (it is then marked served by its non-negative id).
-const SchedulerTraceHost::Speculative* SchedulerTraceHost::Serve(const TraceRequest& r) {
-  for (Speculative& s : speculative_) {
-    if (s.sequence < 0 || s.request.id >= 0 || !SameWork(s.request, r)) continue;
-    traces_.Adopt(s.request.id, r);
-    s.request.id = r.id;
-    return &s;
+// The started speculative trace that does r's work, now trace r.id (taken
+// out of speculative_); null when there is none. Nothing is served once the
+// vote is cancelled: a cancelled request must not get a speculative trace's
+// tokens.
+std::optional<SchedulerTraceHost::Speculative> SchedulerTraceHost::Serve(const TraceRequest& r) {
+  if (Cancelled()) return std::nullopt;
+  for (auto it = speculative_.begin(); it != speculative_.end(); ++it) {
+    if (it->sequence < 0 || !SameWork(it->request, r)) continue;
+    traces_.Adopt(it->request.id, r);
+    Speculative s = *it;
+    speculative_.erase(it);
+    return s;
   }
-  return nullptr;
+  return std::nullopt;
 }
 
-int64_t SchedulerTraceHost::EndSpeculation() {
+// Cancels every speculative trace left and returns the token-steps they
+// cost: a fork its re-fed token and its passes, a sample its prompt rows and
+// its passes (as a finished trace's forward_tokens count them).
+int64_t SchedulerTraceHost::DropSpeculative() {
   int64_t wasted = 0;
   for (const Speculative& s : speculative_) {
     if (s.sequence < 0) continue;
-    if (s.request.parent < 0) wasted += prompt_tokens_;
+    const bool sample = s.request.parent < 0;
     if (s.finished) {
-      wasted += traces_.result(s.request.id).forward_tokens;
+      wasted += traces_.result(s.request.id).forward_tokens + (sample ? prompt_tokens_ : 0);
     } else if (const Sequence* q = scheduler_.Find(s.sequence)) {
-      wasted += static_cast<int64_t>(q->result().tokens.size());  // one token-step per token so far
+      const GenerationResult& g = q->result();
+      if (sample) {
+        wasted += g.tokens.empty() ? prompt_tokens_ - q->pending_tokens() : prompt_tokens_ + g.forward_passes;
+      } else {
+        wasted += g.tokens.empty() ? 0 : g.forward_passes + 1;
+      }
       scheduler_.Cancel(s.sequence);
     }
+    traces_.Forget(s.request.id);
   }
   speculative_.clear();
   scheduler_.TakeFinished();  // the cancelled ones
   return wasted;
 }
+
+int64_t SchedulerTraceHost::EndSpeculation() {
+  const int64_t wasted = wasted_ + DropSpeculative();
+  wasted_ = 0;
+  return wasted;
+}
+
+bool SchedulerTraceHost::Cancelled() const { return cancel_ != nullptr && cancel_->load(); }
 
 }  // namespace entropix

@@ -7,6 +7,7 @@
 
 #include <atomic>
 #include <map>
+#include <optional>
 #include <span>
 #include <vector>
 
@@ -34,18 +35,19 @@ class SchedulerTraceHost final : public TraceHost {
   // Streams trace `id`'s text as it is decoded (the CLI's first trace).
   void StreamTrace(int id, TextCallback on_text) { traces_.StreamTrace(id, std::move(on_text)); }
   std::vector<TraceResult> RunBatch(const std::vector<TraceRequest>& batch) override;
-  // Speculation: the requests (forks at position 0 of trace 0, or samples)
-  // start beside the next batch, a fork once trace 0's sequence has its
-  // prompt cached; a later request that does the same work (SameWork) is
-  // served by the speculative trace, running or finished. Every trace's
-  // tokens are what they would be unspeculated (a sequence does not depend
-  // on its step-mates, and a fork of the running greedy sequence at the
-  // prompt equals one of the finished sequence), so the vote's outcome is
-  // unchanged; only wall time and, when a speculative trace is never asked
-  // for (the gate passed), compute change.
+  // Speculation, before the first batch (the greedy trace): the requests
+  // (forks at position 0 of trace 0, or samples from the prompt) start
+  // beside it, a fork once trace 0's sequence has its prompt cached. The
+  // next batch's requests that do the same work (SameWork) are served by
+  // these traces, running or finished; the ones it does not take are
+  // cancelled then. Every trace's tokens are what they would be
+  // unspeculated (a sequence does not depend on its step-mates, and a fork
+  // of the running greedy sequence at the prompt equals one of the finished
+  // sequence), so the vote's outcome is unchanged; only wall time and, for
+  // unused traces (the gate passed), compute change.
   void Speculate(std::vector<TraceRequest> requests) override;
-  // Cancels the speculative traces no request took; returns the
-  // token-steps they cost (compute the vote spent on nothing).
+  // Cancels the speculative traces still unused; returns the token-steps
+  // every unused one cost (compute the vote spent on nothing).
   int64_t EndSpeculation();
   // Scheduler steps run so far (each one ForwardBatch).
   int steps() const { return steps_; }
@@ -57,14 +59,19 @@ class SchedulerTraceHost final : public TraceHost {
     bool finished = false;
   };
   void StartSpeculative(const std::map<int, int>& trace_of);
-  const Speculative* Serve(const TraceRequest& r);
+  std::optional<Speculative> Serve(const TraceRequest& r);
+  int64_t DropSpeculative();
+  bool Cancelled() const;
 
   Scheduler scheduler_;
   VoteTraces traces_;
   std::vector<Speculative> speculative_;
+  const std::atomic<bool>* cancel_;
   bool speculate_;
   int prompt_tokens_;
   int next_key_ = 0;
+  int batches_ = 0;       // RunBatch calls so far
+  int64_t wasted_ = 0;    // token-steps of speculative traces dropped so far
   int steps_ = 0;
 };
 

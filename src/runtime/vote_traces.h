@@ -57,6 +57,8 @@ class VoteTraces {
   // Trace `from` becomes trace `r.id` with request `r`, which must do the
   // same work (SameWork); its result, if any, is re-labelled.
   void Adopt(int from, const TraceRequest& r);
+  // Drops trace `id` (an unused speculative one) and its cache.
+  void Forget(int id) { traces_.erase(id); }
   // Trace `id`'s sequence, taken from the scheduler's TakeFinished.
   const TraceResult& Finish(int id, std::unique_ptr<Sequence> sequence);
   const TraceResult& result(int id) const;

@@ -224,19 +224,22 @@ struct SpeculationRun {
   int64_t unused = 0;
 };
 
-SpeculationRun FirstTokenVote(bool speculate, bool gate_passes, int max_tokens) {
+// A vote whose gate never passes, with speculation on or off.
+SpeculationRun SpeculatedVote(bool speculate, ForkRule rule, Continuation continuation = Continuation::kGreedy,
+                              const std::string& prompt = "Once upon a time", int max_rows = 32) {
   ThreadPool pool(1);
   VoteHostOptions o;
-  o.max_tokens = max_tokens;
+  o.max_tokens = kMaxTokens;
+  o.max_rows = max_rows;
   o.speculate = speculate;
-  SchedulerTraceHost host(*Stories().model, *Stories().tokenizer, pool, Prompt(), o);
+  SchedulerTraceHost host(*Stories().model, *Stories().tokenizer, pool,
+                          Stories().tokenizer->Encode(prompt, true, false), o);
   VoteProfile p;
-  p.fork.rule = ForkRule::kFirstToken;
+  p.fork.rule = rule;
+  p.fork.continuation = continuation;
   p.budget.max_traces = 5;
   p.budget.batch = 3;
-  p.gate.require_answer = false;
-  p.gate.answer_margin = 0.0;
-  p.gate.trace_confidence = gate_passes ? -1e9 : 1e9;
+  p.gate.trace_confidence = 1e9;
   VoteStrategy s(p, MathAnswerHook(false), 5);
   const VoteOutcome& outcome = RunVote(s, host);
   SpeculationRun r;
@@ -247,19 +250,43 @@ SpeculationRun FirstTokenVote(bool speculate, bool gate_passes, int max_tokens) 
   return r;
 }
 
+void ExpectSameVote(const SpeculationRun& fast, const SpeculationRun& plain) {
+  EXPECT_EQ(fast.events, plain.events);
+  ASSERT_EQ(fast.traces.size(), 5u);  // greedy, the speculated batch of 3, one more
+  ASSERT_EQ(fast.traces.size(), plain.traces.size());
+  for (size_t i = 0; i < plain.traces.size(); ++i) ExpectSame(fast.traces[i], plain.traces[i]);
+  EXPECT_EQ(fast.unused, 0);  // the first fork batch took every speculative trace
+  EXPECT_LT(fast.steps, plain.steps - kMaxTokens / 2);
+}
+
 // The forks' tokens, signals and costs and the whole vote are what they are
 // without speculation; the vote takes fewer steps (the forks ran beside the
 // greedy trace) and every speculative fork was used.
 TEST(SchedulerTraceHost, SpeculativeForksChangeOnlyTheSteps) {
-  const SpeculationRun plain = FirstTokenVote(false, false, kMaxTokens);
-  const SpeculationRun fast = FirstTokenVote(true, false, kMaxTokens);
-  EXPECT_EQ(fast.events, plain.events);
-  ASSERT_EQ(fast.traces.size(), 5u);  // greedy, the speculated batch of 3, one more fork
-  ASSERT_EQ(fast.traces.size(), plain.traces.size());
-  for (size_t i = 0; i < plain.traces.size(); ++i) ExpectSame(fast.traces[i], plain.traces[i]);
-  EXPECT_EQ(plain.unused, 0);
-  EXPECT_EQ(fast.unused, 0);
-  EXPECT_LT(fast.steps, plain.steps - kMaxTokens / 2);
+  ExpectSameVote(SpeculatedVote(true, ForkRule::kFirstToken), SpeculatedVote(false, ForkRule::kFirstToken));
+}
+
+// Sampled continuations: a speculative fork serves only the request with its
+// seed (the seed follows the trace id).
+TEST(SchedulerTraceHost, SpeculativeForksWithSampledContinuations) {
+  ExpectSameVote(SpeculatedVote(true, ForkRule::kFirstToken, Continuation::kSampled),
+                 SpeculatedVote(false, ForkRule::kFirstToken, Continuation::kSampled));
+}
+
+// Independent samples start with the greedy trace and end in its step, so
+// they are served finished.
+TEST(SchedulerTraceHost, SpeculativeSamplesAreServedFinished) {
+  ExpectSameVote(SpeculatedVote(true, ForkRule::kIndependentSample),
+                 SpeculatedVote(false, ForkRule::kIndependentSample));
+}
+
+// A prompt fed over several steps (4 rows a step): the forks wait until the
+// greedy sequence has all of it cached.
+TEST(SchedulerTraceHost, SpeculativeForksWaitForALongPrompt) {
+  const std::string prompt = "Once upon a time there was a little girl named Lily who loved to play in the park";
+  ASSERT_GT(Stories().tokenizer->Encode(prompt, true, false).size(), 12u);
+  ExpectSameVote(SpeculatedVote(true, ForkRule::kFirstToken, Continuation::kGreedy, prompt, 4),
+                 SpeculatedVote(false, ForkRule::kFirstToken, Continuation::kGreedy, prompt, 4));
 }
 
 // When the greedy trace passes the gate the speculative forks are never
