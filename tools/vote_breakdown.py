@@ -5,8 +5,9 @@ Reads only results.jsonl (stdlib only), so every number can be recomputed
 from the committed files. For each vote sampler, on the items that it and
 greedy both finished:
 
-  * how the vote stopped (gate, consensus, max_traces, ...), and forward
-    tokens per item against greedy's;
+  * how the vote stopped (gate, consensus, max_traces, ...), forward
+    tokens per item against greedy's (with those spent in unused speculative
+    forks) and the ratio of summed per-item wall time;
   * on the items the gate kept (one trace) and on the forked ones: scores of
     greedy and of the vote, items right only with one of them (McNemar);
   * on forked items: how each trace ended, per origin (greedy, a fork at
@@ -50,7 +51,13 @@ def report(name, greedy, vote):
     print("  stop reasons:", dict(stops))
     gt = sum(greedy[i]["forward_tokens"] for i in items) / len(items)
     vt = sum(vote[i]["forward_tokens"] for i in items) / len(items)
-    print(f"  forward tokens/item: greedy {gt:.0f}, vote {vt:.0f} ({vt / gt:.2f}x)")
+    spec = sum(vote[i]["vote"].get("speculative_tokens", 0) for i in items) / len(items)
+    print(f"  forward tokens/item: greedy {gt:.0f}, vote {vt:.0f} ({vt / gt:.2f}x; "
+          f"{spec:.0f} of them in unused speculative forks)")
+    gs = sum(greedy[i]["seconds"] for i in items)
+    vs = sum(vote[i]["seconds"] for i in items)
+    print(f"  wall time, summed per-item seconds: greedy {gs:.1f}, vote {vs:.1f} ({vs / gs:.2f}x; "
+          "comparable only when the run was alone on the machine with --parallel 1)")
     gated = [i for i in items if vote[i]["vote"]["stop_reason"] == "gate"]
     forked = [i for i in items if vote[i]["vote"]["stop_reason"] != "gate"]
     compare("all", items, greedy, vote)
