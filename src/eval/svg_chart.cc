@@ -136,13 +136,46 @@ std::string DifferenceChartSvg(const std::string& title, const std::vector<Chart
   return svg + "</svg>\n";
 }
 
+namespace {
+
+struct Box {
+  double x0, y0, x1, y1;
+  bool Overlaps(const Box& o) const { return x0 < o.x1 && o.x0 < x1 && y0 < o.y1 && o.y0 < y1; }
+};
+
+// The baseline of a short label placed right of (x, y): the nearest of y,
+// y -/+ 12, y -/+ 24, ... whose box overlaps nothing placed before, so that
+// points close together keep readable marks.
+double FreeBaseline(std::vector<Box>& placed, double x, double y, double width) {
+  for (int step = 0; step < 40; ++step) {
+    const double dy = 12.0 * ((step + 1) / 2) * (step % 2 == 1 ? -1.0 : 1.0);
+    const Box box{x, y + dy - 10, x + width, y + dy + 2};
+    if (std::none_of(placed.begin(), placed.end(), [&](const Box& b) { return b.Overlaps(box); })) {
+      placed.push_back(box);
+      return y + dy;
+    }
+  }
+  return y;  // crowded beyond 40 slots: overlap rather than wander off
+}
+
+}  // namespace
+
 std::string ScatterChartSvg(const std::string& title, const std::vector<ChartPoint>& points,
                             const std::string& x_label, const std::string& y_label) {
-  constexpr double kLeft = 60, kTop = 40, kPlotW = 480, kPlotH = 260;
+  constexpr double kLeft = 60, kTop = 40, kPlotW = 480, kPlotH = 260, kLegendLine = 15;
   double max_x = 0;
-  for (const auto& p : points) max_x = std::max(max_x, p.x);
+  std::vector<std::string> legend;
+  size_t longest = 0;
+  for (size_t i = 0; i < points.size(); ++i) {
+    max_x = std::max(max_x, points[i].x);
+    legend.push_back(std::to_string(i + 1) + "  " + points[i].label + " " + Fmt("%.3f", points[i].y));
+    longest = std::max(longest, legend.back().size());
+  }
   max_x = NiceCeil(max_x * 1.1);
-  const double width = std::max(kLeft + kPlotW + 140, title.size() * 7.5 + kLeft), height = kTop + kPlotH + 60;
+  // Each point is marked by its number; the legend right of the plot names it.
+  const double legend_x = kLeft + kPlotW + 24;
+  const double width = std::max(legend_x + longest * kCharW + 10, title.size() * 7.5 + kLeft);
+  const double height = std::max(kTop + kPlotH + 60, kTop + kLegendLine * points.size() + 10);
   auto xs = [&](double v) { return kLeft + kPlotW * std::clamp(v, 0.0, max_x) / max_x; };
   auto ys = [&](double v) { return kTop + kPlotH * (1.0 - std::clamp(v, 0.0, 1.0)); };
   std::string svg = Open(width, height, title, kLeft) + YAxis01(kLeft, kLeft + kPlotW, kTop, kPlotH, y_label);
@@ -152,15 +185,20 @@ std::string ScatterChartSvg(const std::string& title, const std::vector<ChartPoi
            Text(xs(v), kTop + kPlotH + 16, "middle", Fmt("%.4g", v));
   }
   svg += Text(kLeft + kPlotW / 2, kTop + kPlotH + 36, "middle", x_label);
-  for (size_t i = 0; i < points.size(); ++i) {
-    const ChartPoint& p = points[i];
+  std::vector<Box> placed;
+  for (const ChartPoint& p : points) {  // dots and whiskers first: numbers go on top
     const double cx = xs(p.x);
-    // Samplers of equal compute sit on one vertical: stagger their labels.
-    const double label_dy = 13.0 * (static_cast<double>(i % 3) - 1.0);
     svg += Line(cx, ys(p.high), cx, ys(p.low), "#4e79a7", " stroke-width=\"2\"");
     char dot[128];
     std::snprintf(dot, sizeof dot, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"4\" fill=\"#4e79a7\"/>\n", cx, ys(p.y));
-    svg += dot + Text(cx + 8, ys(p.y) + 4 + label_dy, "start", p.label + " " + Fmt("%.3f", p.y));
+    svg += dot;
+    placed.push_back({cx - 4, ys(p.y) - 4, cx + 4, ys(p.y) + 4});  // marks keep off the dots
+  }
+  for (size_t i = 0; i < points.size(); ++i) {
+    const std::string mark = std::to_string(i + 1);
+    const double x = xs(points[i].x) + 7;
+    svg += Text(x, FreeBaseline(placed, x, ys(points[i].y) + 4, mark.size() * kCharW), "start", mark);
+    svg += Text(legend_x, kTop + 10 + kLegendLine * i, "start", legend[i]);
   }
   return svg + "</svg>\n";
 }

@@ -28,6 +28,9 @@ struct ChartPoint {
 };
 
 // Points with vertical intervals; x from 0 to a rounded maximum, y 0..1.
+// Each point is marked by its number (1, 2, ...; a mark moves up or down
+// until it overlaps no earlier one), and a legend right of the plot gives
+// each number's label and value, so crowded points stay readable.
 std::string ScatterChartSvg(const std::string& title, const std::vector<ChartPoint>& points,
                             const std::string& x_label, const std::string& y_label);
 

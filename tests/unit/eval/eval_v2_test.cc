@@ -18,6 +18,7 @@
 #include "eval/splits.h"
 #include "eval/statistics.h"
 #include "eval/summary.h"
+#include "eval/svg_chart.h"
 #include "model/model.h"
 #include "runtime/sampler_spec.h"
 #include "sampling/profile.h"
@@ -553,6 +554,31 @@ TEST(Summary, ChartsAreNamedForWhatTheyPlot) {
   EXPECT_NE(compute.find("forward token-steps per item"), std::string::npos);
   EXPECT_NE(ReadText(dir / "accuracy.svg").find("higher is better"), std::string::npos);
   fs::remove_all(dir);
+}
+
+// The compute scatter marks points by number and names them in a legend:
+// marks of points on top of each other move apart (none overlaps another),
+// and every label is written in full once, however long.
+TEST(Charts, ScatterMarksCrowdedPointsApart) {
+  const std::string long_label(90, 'x');
+  const std::vector<ChartPoint> points = {
+      {"greedy", 400, 0.66, 0.62, 0.70}, {"a", 1270, 0.734, 0.70, 0.77}, {"b", 1270, 0.734, 0.70, 0.77},
+      {"c", 1280, 0.73, 0.70, 0.77}, {long_label, 1290, 0.70, 0.66, 0.74}};
+  const std::string svg = ScatterChartSvg("t", points, "x", "y");
+  std::set<std::pair<std::string, std::string>> marks;  // (x, y) of each number mark
+  for (int n = 1; n <= 5; ++n) {
+    const std::string tail = "\">" + std::to_string(n) + "</text>";
+    const size_t end = svg.find(tail);
+    ASSERT_NE(end, std::string::npos) << "no mark " << n;
+    const size_t x = svg.rfind("<text x=\"", end) + 9;
+    const size_t y = svg.find("y=\"", x) + 3;
+    marks.insert({svg.substr(x, svg.find('"', x) - x), svg.substr(y, svg.find('"', y) - y)});
+  }
+  EXPECT_EQ(marks.size(), 5u);  // points 2 and 3 coincide, their marks do not
+  EXPECT_NE(svg.find(">2  a 0.734</text>"), std::string::npos) << svg;
+  EXPECT_NE(svg.find(">5  " + long_label + " 0.700</text>"), std::string::npos);
+  const double width = std::stod(svg.substr(svg.find("width=\"") + 7));
+  EXPECT_GT(width, 60 + 480 + 24 + 95 * 7);  // the longest legend line fits
 }
 
 // Records are keyed by (sampler, item, draw): draws of one item coexist, a
