@@ -77,6 +77,26 @@ std::string YAxis01(double left, double right, double top, double height, const 
   return svg;
 }
 
+struct Box {
+  double x0, y0, x1, y1;
+  bool Overlaps(const Box& o) const { return x0 < o.x1 && o.x0 < x1 && y0 < o.y1 && o.y0 < y1; }
+};
+
+// The baseline of a short label placed right of (x, y): the nearest of y,
+// y -/+ 12, y -/+ 24, ... whose box overlaps nothing placed before, so that
+// points close together keep readable marks.
+double FreeBaseline(std::vector<Box>& placed, double x, double y, double width) {
+  for (int step = 0; step < 40; ++step) {
+    const double dy = 12.0 * ((step + 1) / 2) * (step % 2 == 1 ? -1.0 : 1.0);
+    const Box box{x, y + dy - 10, x + width, y + dy + 2};
+    if (std::none_of(placed.begin(), placed.end(), [&](const Box& b) { return b.Overlaps(box); })) {
+      placed.push_back(box);
+      return y + dy;
+    }
+  }
+  return y;  // crowded beyond 40 slots: overlap rather than wander off
+}
+
 }  // namespace
 
 std::string BarChartSvg(const std::string& title, const std::vector<ChartBar>& bars, const std::string& y_label) {
@@ -135,30 +155,6 @@ std::string DifferenceChartSvg(const std::string& title, const std::vector<Chart
   }
   return svg + "</svg>\n";
 }
-
-namespace {
-
-struct Box {
-  double x0, y0, x1, y1;
-  bool Overlaps(const Box& o) const { return x0 < o.x1 && o.x0 < x1 && y0 < o.y1 && o.y0 < y1; }
-};
-
-// The baseline of a short label placed right of (x, y): the nearest of y,
-// y -/+ 12, y -/+ 24, ... whose box overlaps nothing placed before, so that
-// points close together keep readable marks.
-double FreeBaseline(std::vector<Box>& placed, double x, double y, double width) {
-  for (int step = 0; step < 40; ++step) {
-    const double dy = 12.0 * ((step + 1) / 2) * (step % 2 == 1 ? -1.0 : 1.0);
-    const Box box{x, y + dy - 10, x + width, y + dy + 2};
-    if (std::none_of(placed.begin(), placed.end(), [&](const Box& b) { return b.Overlaps(box); })) {
-      placed.push_back(box);
-      return y + dy;
-    }
-  }
-  return y;  // crowded beyond 40 slots: overlap rather than wander off
-}
-
-}  // namespace
 
 std::string ScatterChartSvg(const std::string& title, const std::vector<ChartPoint>& points,
                             const std::string& x_label, const std::string& y_label) {
